@@ -1,0 +1,345 @@
+/**
+ * Binlog decode benchmark: synctl's offline decoder (captureOffline, the library, not the
+ * CLI) against `mariadb-binlog --base64-output=decode-rows -v > /dev/null` on the same
+ * binlog files, measured in the same run.
+ *
+ *   npm run build && node dist/bench/binlog-decode.js
+ *   node dist/bench/binlog-decode.js --tables=2 --table-size=20000 --run-seconds=5   (quick run)
+ *   node dist/bench/binlog-decode.js --from-dir=DIR        (re-time files kept by --keep=DIR)
+ *
+ * Options (argv `--name=value`, or env BENCH_<NAME> with '-' as '_', e.g. BENCH_TABLE_SIZE):
+ *   --tables=8 --table-size=250000   sysbench prepare size
+ *   --run-seconds=30 --threads=4     the oltp_write_only run
+ *   --repeats=3                      timed runs per side (median reported)
+ *   --keep=DIR                       keep the binlog copies and the dictionary in DIR
+ *   --from-dir=DIR                   no servers: time the files (and DIR/dict) kept by --keep
+ *
+ * Workload: a private MariaDB from the test harness (binlog_format=ROW, FULL row image,
+ * CRC32); FLUSH BINARY LOGS, `sysbench oltp_write_only prepare` (tables x table-size rows),
+ * `sysbench oltp_write_only run`, FLUSH BINARY LOGS; the files written in between are
+ * copied out and the servers stopped before anything is timed.
+ *
+ * Our side runs twice per round: with the offline dictionary (what `synctl copy 0 ... DICT`
+ * saves; the realistic path, since MariaDB logs no column names by default) and with an
+ * empty dictionary (binlog metadata only). Row ops = insert/update/delete ops of the yielded
+ * transactions; they must equal the `### INSERT INTO` / `### UPDATE` / `### DELETE FROM`
+ * lines of mariadb-binlog's own decoding of the same files (a separate, untimed run).
+ * Page cache warmed first; rounds interleave the sides; median of `repeats` runs.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import type { RowDataPacket } from 'mysql2/promise';
+import { captureOffline, DictionaryView } from '../src/capture/mysql/offline-capture';
+import { parseCondition } from '../src/dict/condition';
+import { introspectMysql } from '../src/dict/mysql-introspect';
+import { DictStore } from '../src/dict/store';
+import { createDatabase, mariaConnect, runSysbench, startHarness, stopHarness } from '../test/harness';
+
+// ---------------------------------------------------------------------------------------
+// options
+
+function opt(name: string, def: string): string {
+  const flag = `--${name}=`;
+  const a = process.argv.slice(2).find((x) => x.startsWith(flag));
+  if (a !== undefined) return a.slice(flag.length);
+  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? def;
+}
+function intOpt(name: string, def: number): number {
+  const v = Number(opt(name, String(def)));
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return v;
+}
+
+const TABLES = intOpt('tables', 8);
+const TABLE_SIZE = intOpt('table-size', 250_000);
+const RUN_SECONDS = intOpt('run-seconds', 30);
+const THREADS = intOpt('threads', 4);
+const REPEATS = Math.max(1, intOpt('repeats', 3));
+const KEEP = opt('keep', '');
+const FROM_DIR = opt('from-dir', '');
+const DB = 'sbtest';
+
+const t0 = Date.now();
+function say(msg: string): void {
+  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------------
+// producing the binlog
+
+interface Workload {
+  dir: string;
+  files: string[];
+  note: string;
+}
+
+async function produce(dir: string): Promise<Workload> {
+  say('starting the harness (private MariaDB + PostgreSQL)');
+  const h = await startHarness();
+  say(`harness up in ${(h.startupMs / 1000).toFixed(1)}s`);
+  await createDatabase('mariadb', DB);
+  const conn = await mariaConnect({ database: DB });
+  try {
+    const [[ver]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    await conn.query('FLUSH BINARY LOGS');
+    const [[st]] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const first = String(st!.File);
+
+    say(`sysbench prepare: ${TABLES} tables x ${TABLE_SIZE} rows`);
+    const p0 = Date.now();
+    await runSysbench({ test: 'oltp_write_only', phase: 'prepare', database: DB, tables: TABLES, tableSize: TABLE_SIZE, threads: Math.min(TABLES, 2) || 1, timeoutMs: 480_000 });
+    const prepS = (Date.now() - p0) / 1000;
+    say(`prepare done in ${prepS.toFixed(0)}s; oltp_write_only run: ${RUN_SECONDS}s, ${THREADS} threads`);
+    const run = await runSysbench({ test: 'oltp_write_only', phase: 'run', database: DB, tables: TABLES, tableSize: TABLE_SIZE, threads: THREADS, time: RUN_SECONDS });
+    say(`run done: ${run.transactions} transactions (${run.tps} tps)`);
+    await conn.query('FLUSH BINARY LOGS');
+    const [[st2]] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const active = String(st2!.File);
+    const [logs] = await conn.query<RowDataPacket[]>('SHOW BINARY LOGS');
+    const names = logs.map((r) => String(r.Log_name)).filter((n) => n >= first && n < active).sort();
+    if (names.length === 0) throw new Error(`no binlog files between ${first} and ${active}`);
+
+    // the offline dictionary, as `synctl copy 0 "SCH.NAME='sbtest'" DICT` saves it (taken after
+    // the workload: the tables are created inside the captured binlog)
+    const store = new DictStore(path.join(dir, 'dict'));
+    const snap = await introspectMysql(conn, parseCondition(`SCH.NAME='${DB}'`), { source: 'MARIADB' });
+    for (const e of snap.entries) await store.saveVersion(e, snap.position);
+    if (snap.entries.length !== TABLES) throw new Error(`dictionary: ${snap.entries.length} tables, expected ${TABLES}`);
+
+    const srcDir = path.dirname(h.mariadb.binlogBasename);
+    const files: string[] = [];
+    for (const n of names) {
+      const to = path.join(dir, 'binlogs', n);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(path.join(srcDir, n), to);
+      files.push(to);
+    }
+    const note =
+      `MariaDB ${String(ver!.v)}; sysbench oltp_write_only prepare ${TABLES}x${TABLE_SIZE} (${prepS.toFixed(0)}s) + ` +
+      `run ${RUN_SECONDS}s/${THREADS} threads (${run.transactions} tx, ${run.tps} tps)`;
+    fs.writeFileSync(path.join(dir, 'workload.txt'), note + '\n');
+    return { dir, files, note };
+  } finally {
+    await conn.end().catch(() => undefined);
+    say('stopping the harness');
+    await stopHarness();
+  }
+}
+
+function fromDir(dir: string): Workload {
+  const bdir = path.join(dir, 'binlogs');
+  const files = fs.readdirSync(bdir).filter((n) => /\.\d+$/.test(n)).sort().map((n) => path.join(bdir, n));
+  let note = '(kept files)';
+  try {
+    note = fs.readFileSync(path.join(dir, 'workload.txt'), 'utf8').trim();
+  } catch {
+    /* none */
+  }
+  return { dir, files, note };
+}
+
+// ---------------------------------------------------------------------------------------
+// counting (untimed)
+
+/** Events by walking the v4 event headers (event_size at offset 9). */
+function countEvents(files: readonly string[]): number {
+  let n = 0;
+  for (const f of files) {
+    const b = fs.readFileSync(f);
+    let pos = 4;
+    while (pos + 19 <= b.length) {
+      const size = b.readUInt32LE(pos + 9);
+      if (size < 19) throw new Error(`${f}: bad event size ${size} at ${pos}`);
+      pos += size;
+      n++;
+    }
+    if (pos !== b.length) throw new Error(`${f}: ${b.length - pos} trailing bytes after the last event`);
+  }
+  return n;
+}
+
+const PEER_ARGS = ['--base64-output=decode-rows', '-v'];
+
+/** Row changes (and `# at` lines) in mariadb-binlog's own decoding of the files. */
+function peerCounts(files: readonly string[]): Promise<{ rows: number; ats: number; inserts: number; updates: number; deletes: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('mariadb-binlog', [...PEER_ARGS, ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = { inserts: 0, updates: 0, deletes: 0, ats: 0 };
+    let tail = '';
+    let err = '';
+    const line = (l: string): void => {
+      if (l.startsWith('### ')) {
+        if (l.startsWith('### INSERT INTO ')) c.inserts++;
+        else if (l.startsWith('### UPDATE ')) c.updates++;
+        else if (l.startsWith('### DELETE FROM ')) c.deletes++;
+      } else if (l.startsWith('# at ')) c.ats++;
+    };
+    child.stdout.setEncoding('latin1').on('data', (d: string) => {
+      const s = tail + d;
+      let i = 0;
+      for (;;) {
+        const j = s.indexOf('\n', i);
+        if (j < 0) break;
+        if (s.charCodeAt(i) === 35 /* # */) line(s.slice(i, Math.min(j, i + 20)));
+        i = j + 1;
+      }
+      tail = s.slice(i);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (tail) line(tail);
+      if (code !== 0) reject(new Error(`mariadb-binlog exited ${code}: ${err.trim()}`));
+      else resolve({ ...c, rows: c.inserts + c.updates + c.deletes });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// timed runs
+
+interface OurRun {
+  seconds: number;
+  rows: number;
+  txs: number;
+  peakRss: number;
+}
+
+async function runOurs(files: readonly string[], dictionary: DictionaryView): Promise<OurRun> {
+  let peakRss = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    const r = process.memoryUsage().rss;
+    if (r > peakRss) peakRss = r;
+  }, 25);
+  let rows = 0;
+  let txs = 0;
+  const start = process.hrtime.bigint();
+  try {
+    for await (const tx of captureOffline({ inputs: files, origin: 1, ddl: true, dictionary })) {
+      txs++;
+      for (const op of tx.ops) if (op.kind === 'insert' || op.kind === 'update' || op.kind === 'delete') rows++;
+      if ((txs & 1023) === 0) {
+        const r = process.memoryUsage().rss;
+        if (r > peakRss) peakRss = r;
+      }
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const r = process.memoryUsage().rss;
+  if (r > peakRss) peakRss = r;
+  return { seconds, rows, txs, peakRss };
+}
+
+function runPeer(files: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const devnull = fs.openSync('/dev/null', 'w');
+    const start = process.hrtime.bigint();
+    const child = spawn('mariadb-binlog', [...PEER_ARGS, ...files], { stdio: ['ignore', devnull, 'pipe'] });
+    let err = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', (e) => {
+      fs.closeSync(devnull);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      const s = Number(process.hrtime.bigint() - start) / 1e9;
+      fs.closeSync(devnull);
+      if (code !== 0) reject(new Error(`mariadb-binlog exited ${code}: ${err.trim()}`));
+      else resolve(s);
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const own = FROM_DIR === '';
+  const dir = FROM_DIR || KEEP || fs.mkdtempSync(path.join(os.tmpdir(), 'synctl-bench-binlog-'));
+  if (KEEP) fs.mkdirSync(KEEP, { recursive: true });
+  try {
+    const w = own ? await produce(dir) : fromDir(dir);
+    const bytes = w.files.reduce((n, f) => n + fs.statSync(f).size, 0);
+    const withDict = await DictionaryView.load(new DictStore(path.join(dir, 'dict')));
+    const empty = DictionaryView.empty();
+
+    say(`${w.files.length} files, ${(bytes / 1e6).toFixed(1)} MB; warming the page cache and counting`);
+    const events = countEvents(w.files); // reads every byte: warms the page cache
+    const peer = await peerCounts(w.files);
+    say(`mariadb-binlog reports ${peer.rows} row changes (${peer.inserts} ins, ${peer.updates} upd, ${peer.deletes} del), ${peer.ats} '# at' lines; ${events} events`);
+
+    const sides = [
+      { name: 'synctl captureOffline, dictionary', dict: withDict, runs: [] as OurRun[] },
+      { name: 'synctl captureOffline, no dictionary', dict: empty, runs: [] as OurRun[] },
+    ];
+    const peerRuns: number[] = [];
+    // warm-up (JIT, page cache), one run each, untimed
+    say('warm-up');
+    for (const s of sides) {
+      const r = await runOurs(w.files, s.dict);
+      if (r.rows !== peer.rows) throw new Error(`ROW COUNT MISMATCH (${s.name}): synctl ${r.rows}, mariadb-binlog ${peer.rows}`);
+    }
+    await runPeer(w.files);
+    for (let i = 0; i < REPEATS; i++) {
+      const p = await runPeer(w.files);
+      peerRuns.push(p);
+      const line = [`round ${i + 1}: mariadb-binlog ${p.toFixed(2)}s`];
+      for (const s of sides) {
+        global.gc?.();
+        const r = await runOurs(w.files, s.dict);
+        if (r.rows !== peer.rows) throw new Error(`ROW COUNT MISMATCH (${s.name}): synctl ${r.rows}, mariadb-binlog ${peer.rows}`);
+        s.runs.push(r);
+        line.push(`${s.name.replace('synctl captureOffline, ', '')} ${r.seconds.toFixed(2)}s`);
+      }
+      say(line.join(', '));
+    }
+
+    const rows = peer.rows;
+    const peerS = median(peerRuns);
+    const header = ['decoder', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB', 'ratio'];
+    const table: string[][] = [];
+    for (const s of sides) {
+      const sec = median(s.runs.map((r) => r.seconds));
+      const rss = Math.max(...s.runs.map((r) => r.peakRss));
+      table.push([s.name, sec.toFixed(2), Math.round(rows / sec).toLocaleString('en-US'), (bytes / 1e6 / sec).toFixed(1), (rss / 2 ** 20).toFixed(0), (peerS / sec).toFixed(2) + 'x']);
+    }
+    table.push(['mariadb-binlog --base64-output=decode-rows -v', peerS.toFixed(2), Math.round(rows / peerS).toLocaleString('en-US'), (bytes / 1e6 / peerS).toFixed(1), '-', '1.00x']);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+    const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+
+    console.log(`workload: ${w.note}`);
+    console.log(
+      `files: ${w.files.length} (${w.files.map((f) => path.basename(f)).join(', ')}), ${(bytes / 1e6).toFixed(1)} MB; ` +
+        `events: ${events.toLocaleString('en-US')}; row ops: ${rows.toLocaleString('en-US')} ` +
+        `(${peer.inserts} insert, ${peer.updates} update, ${peer.deletes} delete; synctl = mariadb-binlog); ` +
+        `transactions: ${sides[0]!.runs[0]!.txs.toLocaleString('en-US')}`,
+    );
+    console.log(`node ${process.version}, ${os.cpus().length} cores; median of ${REPEATS} runs per side`);
+    console.log('');
+    console.log(fmt(header));
+    console.log(widths.map((n) => '-'.repeat(n)).join('  '));
+    for (const r of table) console.log(fmt(r));
+    console.log('');
+    console.log('ratio = our rows/s ÷ mariadb-binlog rows/s on the same files (target >= 1.00x); MB/s = binlog bytes read per second;');
+    console.log('peak RSS = this node process (sampled every 25 ms), the whole process including the dictionary.');
+    console.log(`runs (s): mariadb-binlog ${peerRuns.map((x) => x.toFixed(2)).join(' ')}; ` + sides.map((s) => `${s.name.replace('synctl captureOffline, ', '')} ${s.runs.map((r) => r.seconds.toFixed(2)).join(' ')}`).join('; '));
+  } finally {
+    if (own && !KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main()
+  .then(() => say('done'))
+  .catch(async (e: unknown) => {
+    await stopHarness().catch(() => undefined);
+    process.stderr.write(`binlog-decode: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });

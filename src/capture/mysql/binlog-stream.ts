@@ -1,0 +1,271 @@
+import { EventEmitter } from 'node:events';
+import * as mysql from 'mysql2';
+import { SynctlError } from '../../errors';
+import { logger } from '../../log';
+import type { BinlogDecoder } from './decoder';
+import type { BinlogFileEvent } from './file-reader';
+import { binlogDumpGtidCommand } from './gtid-binary';
+
+const log = logger('binlog-dump');
+
+/*
+ * mysql2 has no usable replication API (its BinlogDump decodes four event kinds and
+ * fails on MariaDB), but its connection does the handshake, auth plugins and TLS. So we
+ * queue one command object of our own on that connection, as zongji does: mysql2 calls
+ * `execute(packet, connection)` with no packet to start it, then once per reply packet,
+ * until it returns true. The connection methods used here (addCommand, writePacket,
+ * _resetSequenceId, stream) are mysql2 internals; the live capture test exercises them
+ * against the harness server, so an upgrade that changes them fails there first.
+ */
+interface Mysql2Packet {
+  readonly buffer: Buffer;
+  readonly start: number;
+  readonly end: number;
+  isEOF(): boolean;
+  isError(): boolean;
+  asError(encoding?: string): Error;
+}
+interface Mysql2Internals {
+  addCommand(cmd: RawCommand): void;
+  writePacket(packet: OutgoingPacket): void;
+  _resetSequenceId(): void;
+}
+
+/** The shape writePacket needs: a buffer with 4 bytes reserved for the packet header. */
+class OutgoingPacket {
+  readonly buffer: Buffer;
+  constructor(body: Buffer) {
+    this.buffer = Buffer.alloc(4 + body.length);
+    body.copy(this.buffer, 4);
+  }
+  length(): number {
+    return this.buffer.length - 4;
+  }
+  writeHeader(sequenceId: number): void {
+    this.buffer.writeUIntLE(this.buffer.length - 4, 0, 3);
+    this.buffer.writeUInt8(sequenceId & 0xff, 3);
+  }
+}
+
+/** Writes one command packet, then hands reply packets to `onPacket` while it returns true. */
+class RawCommand extends EventEmitter {
+  private started = false;
+  constructor(
+    private readonly body: Buffer,
+    private readonly onPacket: (p: Mysql2Packet) => boolean,
+  ) {
+    super();
+  }
+  execute(packet: Mysql2Packet | null | undefined, connection: Mysql2Internals): boolean {
+    if (!this.started) {
+      this.started = true;
+      connection._resetSequenceId();
+      connection.writePacket(new OutgoingPacket(this.body));
+      return false;
+    }
+    if (!packet) return false;
+    if (packet.isError()) {
+      this.emit('error', packet.asError('utf8'));
+      this.emit('end');
+      return true;
+    }
+    if (this.onPacket(packet)) return false;
+    this.emit('end');
+    return true;
+  }
+}
+
+const COM_BINLOG_DUMP = 0x12;
+const COM_REGISTER_SLAVE = 0x15;
+
+export interface BinlogStreamOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** server_id this reader registers as: must differ from every server and replica */
+  readonly serverId: number;
+  readonly decoder: BinlogDecoder;
+  /** start file and offset */
+  readonly file: string;
+  readonly pos: number;
+  /** MariaDB GTID position to start from instead of file:pos ('' = use file:pos) */
+  readonly mariadbGtid?: string;
+  /** MySQL executed-GTID set to start after (COM_BINLOG_DUMP_GTID, auto-position) instead of file:pos */
+  readonly mysqlGtid?: string;
+  /** seconds between server heartbeats when idle (default 5) */
+  readonly heartbeatSec?: number;
+  /** ends the stream (cleanly) when aborted */
+  readonly signal?: AbortSignal;
+}
+
+/** Facts about the source the dump needs, read over an ordinary connection. */
+export interface SourceInfo {
+  readonly mariadb: boolean;
+  readonly version: string;
+  readonly checksum: 'crc32' | 'off';
+  readonly file: string;
+  readonly pos: number;
+  readonly gtid: string;
+}
+
+function q<T>(conn: mysql.Connection, sql: string): Promise<T[]> {
+  return new Promise((resolve, reject) =>
+    conn.query(sql, (err, rows) => (err ? reject(err) : resolve(rows as unknown as T[]))),
+  );
+}
+
+function connect(o: Pick<BinlogStreamOptions, 'host' | 'port' | 'user' | 'password'>): Promise<mysql.Connection> {
+  const conn = mysql.createConnection({ host: o.host, port: o.port, user: o.user, password: o.password, supportBigNumbers: true, bigNumberStrings: true });
+  return new Promise((resolve, reject) => {
+    conn.connect((err) => (err ? reject(new SynctlError('NET', `cannot connect to the source ${o.host}:${o.port}: ${err.message}`)) : resolve(conn)));
+  });
+}
+
+/** Server flavour, checksum setting and the current end of its binlog. */
+export async function readSourceInfo(o: Pick<BinlogStreamOptions, 'host' | 'port' | 'user' | 'password'>): Promise<SourceInfo> {
+  const conn = await connect(o);
+  try {
+    const [v] = await q<{ version: string; cs: string; fmt: string }>(conn, 'SELECT @@version AS version, @@global.binlog_checksum AS cs, @@global.binlog_format AS fmt');
+    if (String(v!.fmt).toUpperCase() !== 'ROW') {
+      throw new SynctlError('STATE', `source ${o.host}:${o.port} has binlog_format=${v!.fmt}: capture needs ROW (SET GLOBAL binlog_format=ROW)`);
+    }
+    const mariadb = /mariadb/i.test(v!.version);
+    const status = await q<{ File: string; Position: number | string }>(conn, 'SHOW MASTER STATUS').catch(() =>
+      q<{ File: string; Position: number | string }>(conn, 'SHOW BINARY LOG STATUS'),
+    );
+    if (!status[0]) throw new SynctlError('STATE', `source ${o.host}:${o.port} has no binary log (log_bin is off)`);
+    const [g] = mariadb
+      ? await q<{ g: string }>(conn, 'SELECT @@gtid_binlog_pos AS g')
+      : await q<{ g: string }>(conn, 'SELECT @@gtid_executed AS g');
+    return {
+      mariadb,
+      version: v!.version,
+      checksum: String(v!.cs).toUpperCase() === 'CRC32' ? 'crc32' : 'off',
+      file: status[0].File,
+      pos: Number(status[0].Position),
+      gtid: String(g?.g ?? ''),
+    };
+  } finally {
+    conn.destroy();
+  }
+}
+
+/**
+ * The live binlog: registers as a replica and streams events from file:pos (or a MariaDB
+ * GTID position), yielding them in the same shape as the file reader so one assembler
+ * serves both. Ends with an error when the connection drops; the caller reconnects from
+ * its last committed position.
+ */
+export async function* streamBinlog(o: BinlogStreamOptions, info: SourceInfo): AsyncGenerator<BinlogFileEvent> {
+  const conn = await connect(o);
+  const internals = conn as unknown as Mysql2Internals;
+  const hbNs = BigInt(o.heartbeatSec ?? 5) * 1_000_000_000n;
+  await q(conn, `SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum`);
+  await q(conn, `SET @master_heartbeat_period = ${hbNs}`);
+  if (info.mariadb) {
+    await q(conn, 'SET @mariadb_slave_capability = 4');
+    if (o.mariadbGtid) {
+      await q(conn, `SET @slave_connect_state = ${mysql.escape(o.mariadbGtid)}`);
+      await q(conn, 'SET @slave_gtid_strict_mode = 1');
+      await q(conn, 'SET @slave_gtid_ignore_duplicates = 0');
+    }
+  }
+  o.decoder.setChecksum(info.checksum);
+
+  // COM_REGISTER_SLAVE: server id, empty host/user/password, port, rank, master id
+  const reg = Buffer.alloc(1 + 4 + 3 + 2 + 4 + 4);
+  reg.writeUInt8(COM_REGISTER_SLAVE, 0);
+  reg.writeUInt32LE(o.serverId, 1);
+  await new Promise<void>((resolve, reject) => {
+    const cmd = new RawCommand(reg, () => false);
+    cmd.once('end', () => resolve());
+    cmd.once('error', (e: Error) => reject(new SynctlError('NET', `COM_REGISTER_SLAVE refused: ${e.message}`)));
+    internals.addCommand(cmd);
+  });
+
+  const gtidMode = info.mariadb && !!o.mariadbGtid;
+  const mysqlGtidMode = !info.mariadb && !!o.mysqlGtid;
+  let dump: Buffer;
+  if (mysqlGtidMode) {
+    dump = binlogDumpGtidCommand(o.serverId, o.mysqlGtid!);
+  } else {
+    const name = Buffer.from(gtidMode ? '' : o.file, 'utf8');
+    dump = Buffer.alloc(1 + 4 + 2 + 4 + name.length);
+    dump.writeUInt8(COM_BINLOG_DUMP, 0);
+    dump.writeUInt32LE(gtidMode ? 4 : o.pos, 1);
+    dump.writeUInt16LE(0, 5); // blocking: wait for new events
+    dump.writeUInt32LE(o.serverId, 7);
+    name.copy(dump, 11);
+  }
+
+  // packets arrive faster than the consumer may take them: queue them, pause the socket when far ahead
+  const queue: (Buffer | Error | null)[] = [];
+  let wake: (() => void) | undefined;
+  const stream = (conn as unknown as { stream: { pause(): void; resume(): void; destroy(): void } }).stream;
+  let lastPacketAt = Date.now();
+  const push = (item: Buffer | Error | null) => {
+    if (Buffer.isBuffer(item)) lastPacketAt = Date.now();
+    queue.push(item);
+    if (queue.length > 10_000) stream.pause();
+    wake?.();
+  };
+  const cmd = new RawCommand(dump, (p) => {
+    if (p.isEOF()) {
+      push(null);
+      return false;
+    }
+    // OK byte, then one whole event (mysql2 joins packets over 16 MiB)
+    push(Buffer.from(p.buffer.subarray(p.start + 5, p.end)));
+    return true;
+  });
+  cmd.on('error', (e: Error & { errno?: number }) =>
+    push(
+      e.errno === 1236
+        ? // ER_MASTER_FATAL_ERROR_READING_BINLOG: the position is gone (purged) or invalid; retrying cannot help
+          new SynctlError('STATE', `source ${o.host}:${o.port} cannot send the binlog from ${o.file}:${o.pos}: ${e.message} (purged? take a new dictionary and initial load, or choose --start)`)
+        : new SynctlError('NET', `binlog dump from ${o.host}:${o.port} failed: ${e.message}`),
+    ),
+  );
+  conn.on('error', (e: Error) => push(new SynctlError('NET', `binlog dump connection to ${o.host}:${o.port} lost: ${e.message}`)));
+  conn.on('end', () => push(new SynctlError('NET', `binlog dump connection to ${o.host}:${o.port} closed`)));
+  internals.addCommand(cmd);
+  o.signal?.addEventListener('abort', () => push(null), { once: true });
+  // the server sends a heartbeat every heartbeatSec when idle: silence for 3 of them is a dead link
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastPacketAt > 3000 * (o.heartbeatSec ?? 5)) {
+      push(new SynctlError('NET', `binlog dump from ${o.host}:${o.port}: no event or heartbeat for ${Math.round((Date.now() - lastPacketAt) / 1000)} s`));
+    }
+  }, 1000);
+  watchdog.unref();
+  log.info(`dumping from ${gtidMode ? `GTID ${o.mariadbGtid}` : mysqlGtidMode ? `after GTID set ${o.mysqlGtid}` : `${o.file}:${o.pos}`} (${info.mariadb ? 'MariaDB' : 'MySQL'} ${info.version})`);
+
+  let file = o.file;
+  try {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+      const item = queue.shift()!;
+      if (queue.length < 1000) stream.resume();
+      if (item === null) return;
+      if (item instanceof Error) throw item;
+      const logPos = item.readUInt32LE(13);
+      const size = item.readUInt32LE(9);
+      const offset = logPos === 0 ? 0 : logPos - size;
+      o.decoder.source = file;
+      const event = o.decoder.decode(item, offset);
+      if (event.kind === 'rotate') {
+        file = event.nextFile;
+        o.decoder.source = file;
+        if (event.artificial) continue;
+      }
+      if (event.kind === 'heartbeat') continue;
+      yield { event, file, path: file, offset, nextPos: logPos === 0 ? offset : logPos };
+    }
+  } finally {
+    clearInterval(watchdog);
+    // mysql2's destroy() only half-closes; a server in binlog dump would keep the socket open
+    stream.destroy();
+    conn.destroy();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * MySQL/MariaDB side of verify's canonical value text: a SELECT expression per column that
+ * makes the server print the same text PostgreSQL's expression (postgres-normalize.ts)
+ * prints for the value replication would have written there.
+ *
+ * Canonical text, by kind (NULL stays NULL):
+ *   int          decimal digits ('18446744073709551615' for unsigned BIGINT; tinyint(1) is 0/1,
+ *                which is how a PostgreSQL boolean prints too)
+ *   decimal      exact value, trailing fractional zeros and a bare '.' removed (1.5000 -> 1.5)
+ *   float        the server's shortest text; across engines re-printed in JS (see JsCanon)
+ *   text         the characters as utf8mb4 (CHAR is read without its padding by the server)
+ *   binary       lower-case hex
+ *   date         YYYY-MM-DD;  datetime 'YYYY-MM-DD HH:MM:SS.ffffff';  time '[-]HH:MM:SS.ffffff'
+ *   timestamptz  MySQL TIMESTAMP read with time_zone '+00:00', printed as datetime (UTC)
+ *   json         the stored text; across engines (or MySQL's binary JSON) canonicalised in JS
+ * Zero dates: PostgreSQL cannot hold them, so across engines a date/datetime with a zero
+ * year, month or day compares as NULL (the rule exec follows). Same engine: compared as text.
+ * The session must run SET NAMES utf8mb4 and time_zone '+00:00' (SESSION_SETUP).
+ */
+import type { DictColumn } from '../../dict/entry';
+import type { ColKind } from '../../verify/types';
+
+export const MYSQL_SESSION_SETUP = ['SET NAMES utf8mb4', "SET time_zone = '+00:00'"];
+
+/** the one MySQL identifier quoting (mysql-sql.ts), under the name verify uses */
+export { quoteIdent as mysqlQuoteIdent } from './mysql-sql';
+
+const INT = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
+const TEXT = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
+const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+
+export function mysqlColumnKind(c: Pick<DictColumn, 'dataType' | 'columnType'>): ColKind {
+  const t = c.dataType.toLowerCase();
+  if (INT.has(t)) return 'int';
+  if (t === 'decimal' || t === 'numeric') return 'decimal';
+  if (t === 'float' || t === 'double' || t === 'real') return 'float';
+  if (TEXT.has(t)) return 'text';
+  if (BINARY.has(t)) return 'binary';
+  if (t === 'date') return 'date';
+  if (t === 'time') return 'time';
+  if (t === 'datetime') return 'datetime';
+  if (t === 'timestamp') return 'timestamptz';
+  if (t === 'json') return 'json';
+  return 'other';
+}
+
+export interface CanonOptions {
+  /** the other side is a different engine (zero dates become NULL) */
+  readonly crossEngine: boolean;
+  readonly scale?: number;
+}
+
+/** SELECT expression printing the canonical text of column `q` (already quoted). */
+export function mysqlCanonExpr(q: string, kind: ColKind, opts: CanonOptions): string {
+  const zeroNull = (e: string): string => (opts.crossEngine ? `IF(YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0, NULL, ${e})` : e);
+  switch (kind) {
+    case 'int':
+      return `CAST(${q} AS CHAR)`;
+    case 'decimal':
+      // scale 0 has no '.', so stripping zeros would turn 100 into 1
+      return opts.scale !== undefined && opts.scale > 0
+        ? `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(${q} AS CHAR)))`
+        : `CAST(${q} AS CHAR)`;
+    case 'float':
+      return `CAST(${q} AS CHAR)`;
+    case 'text':
+    case 'json':
+      return `CONVERT(${q} USING utf8mb4)`;
+    case 'binary':
+      return `LOWER(HEX(${q}))`;
+    case 'date':
+      return zeroNull(`DATE_FORMAT(${q}, '%Y-%m-%d')`);
+    case 'datetime':
+    case 'timestamptz':
+      return zeroNull(`DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`);
+    case 'time':
+      return `TIME_FORMAT(${q}, '%H:%i:%s.%f')`;
+    case 'bool':
+      return `IF(${q}, '1', '0')`;
+    case 'other':
+      return `CAST(${q} AS CHAR)`;
+  }
+}
+
+/**
+ * Expression a key column is ordered and range-compared by. Text keys compare as bytes
+ * (code point order for utf8mb4), the order PostgreSQL's COLLATE "C" gives and verify's merge uses.
+ */
+export function mysqlKeyExpr(q: string, kind: ColKind): string {
+  return kind === 'text' ? `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)` : q;
+}
+
+/**
+ * The bound key value (canonical text) as something comparable with mysqlKeyExpr. Typed
+ * casts matter: BIGINT compared with a string goes through DOUBLE and loses precision.
+ */
+export function mysqlKeyParam(kind: ColKind): string {
+  switch (kind) {
+    case 'text':
+      return 'CAST(CONVERT(? USING utf8mb4) AS BINARY)';
+    case 'binary':
+      return 'UNHEX(?)';
+    case 'int':
+    case 'bool':
+      return 'CAST(? AS DECIMAL(65,0))';
+    case 'decimal':
+      return 'CAST(? AS DECIMAL(65,30))';
+    case 'float':
+      return 'CAST(? AS DOUBLE)';
+    case 'date':
+      return 'CAST(? AS DATE)';
+    case 'time':
+      return 'CAST(? AS TIME(6))';
+    case 'datetime':
+    case 'timestamptz':
+      return 'CAST(? AS DATETIME(6))';
+    default:
+      return '?';
+  }
+}
+
+/** The canonical text written back (repair): binary arrives as hex. */
+export function mysqlValueParam(kind: ColKind): string {
+  return kind === 'binary' ? 'UNHEX(?)' : '?';
+}
+
+/** One row's canonical text for hashing: each value length-prefixed ('N' for NULL), comma-joined. */
+export function mysqlRowText(exprs: readonly string[]): string {
+  return `CONCAT(${exprs.map((e) => `COALESCE(CONCAT(CHAR_LENGTH(${e}), ':', ${e}), 'N')`).join(", ',', ")})`;
+}
+
+/**
+ * Order-independent chunk digest: row count and two sums of 60-bit slices of each row's MD5.
+ * Independent of row order so that collations never matter; the PostgreSQL twin computes the same numbers.
+ */
+export function mysqlChunkDigestSql(rowText: string, from: string, where: string): string {
+  return (
+    `SELECT COUNT(*) AS n, CAST(SUM(CAST(CONV(SUBSTRING(h, 1, 15), 16, 10) AS UNSIGNED)) AS CHAR) AS a, ` +
+    `CAST(SUM(CAST(CONV(SUBSTRING(h, 16, 15), 16, 10) AS UNSIGNED)) AS CHAR) AS b ` +
+    `FROM (SELECT MD5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
+  );
+}

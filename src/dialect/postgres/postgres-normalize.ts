@@ -1,0 +1,118 @@
+/**
+ * PostgreSQL side of verify's canonical value text; the rules are listed in
+ * src/dialect/mysql/mysql-normalize.ts and both files must agree.
+ *   int/bigint/numeric(20) '123';  numeric: trim_scale() drops trailing zeros (PG 13+)
+ *   boolean '1'/'0' (MySQL tinyint(1));  float: shortest exact text (extra_float_digits=3)
+ *   text: ::text (char(n) loses its padding);  bytea: lower-case hex
+ *   timestamp 'YYYY-MM-DD HH:MM:SS.ffffff';  timestamptz the same in UTC (session TimeZone UTC)
+ *   json/jsonb: jsonb::text (normalised key order and spacing) between PostgreSQL servers;
+ *   against MySQL the text is re-serialised in JS (canonical-json.ts)
+ */
+import type { ColKind } from '../../verify/types';
+
+export const PG_SESSION_SETUP = ["SET TimeZone = 'UTC'", 'SET extra_float_digits = 3', "SET client_encoding = 'UTF8'"];
+
+export function pgQuoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Kind from pg_type.typname (arrays and other types compare by their ::text). */
+export function pgColumnKind(typname: string): ColKind {
+  switch (typname) {
+    case 'int2':
+    case 'int4':
+    case 'int8':
+    case 'oid':
+      return 'int';
+    case 'numeric':
+      return 'decimal';
+    case 'float4':
+    case 'float8':
+      return 'float';
+    case 'bool':
+      return 'bool';
+    case 'text':
+    case 'varchar':
+    case 'bpchar':
+    case 'name':
+    case 'citext':
+      return 'text';
+    case 'bytea':
+      return 'binary';
+    case 'date':
+      return 'date';
+    case 'time':
+      return 'time';
+    case 'timestamp':
+      return 'datetime';
+    case 'timestamptz':
+      return 'timestamptz';
+    case 'json':
+    case 'jsonb':
+      return 'json';
+    default:
+      return 'other';
+  }
+}
+
+export interface PgCanonOptions {
+  readonly crossEngine: boolean;
+}
+
+export function pgCanonExpr(q: string, kind: ColKind, opts: PgCanonOptions): string {
+  switch (kind) {
+    case 'int':
+    case 'float':
+    case 'text':
+    case 'other':
+      return `(${q})::text`;
+    case 'decimal':
+      return `trim_scale(${q})::text`;
+    case 'bool':
+      return `CASE WHEN ${q} THEN '1' WHEN NOT ${q} THEN '0' END`;
+    case 'binary':
+      return `encode(${q}, 'hex')`;
+    case 'date':
+      return `to_char(${q}, 'YYYY-MM-DD')`;
+    case 'time':
+      return `to_char(${q}, 'HH24:MI:SS.US')`;
+    case 'datetime':
+    case 'timestamptz':
+      return `to_char(${q}, 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'json':
+      // MySQL keeps the text it was given: the JS step canonicalises both sides then
+      return opts.crossEngine ? `(${q})::text` : `(${q})::jsonb::text`;
+  }
+}
+
+/** Key ordering/range expression: text keys by byte (code point) order, like MySQL's BINARY. */
+export function pgKeyExpr(q: string, kind: ColKind): string {
+  return kind === 'text' ? `(${q})::text COLLATE "C"` : q;
+}
+
+/** A bound key value ($n holds canonical text) comparable with pgKeyExpr. */
+export function pgKeyParam(kind: ColKind, n: number, type: string): string {
+  if (kind === 'text') return `$${n}::text COLLATE "C"`;
+  if (kind === 'binary') return `decode($${n}, 'hex')`;
+  return `$${n}::${type}`;
+}
+
+/** The canonical text written back (repair). */
+export function pgValueParam(kind: ColKind, n: number, type: string): string {
+  if (kind === 'binary') return `decode($${n}, 'hex')`;
+  if (kind === 'bool') return `($${n})::int::boolean`;
+  return `$${n}::${type}`;
+}
+
+export function pgRowText(exprs: readonly string[]): string {
+  return exprs.map((e) => `COALESCE(char_length(${e})::text || ':' || ${e}, 'N')`).join(" || ',' || ");
+}
+
+/** Twin of mysqlChunkDigestSql: same count and sums of 60-bit MD5 slices. */
+export function pgChunkDigestSql(rowText: string, from: string, where: string): string {
+  return (
+    `SELECT count(*)::text AS n, sum(('x' || substr(h, 1, 15))::bit(60)::bigint)::text AS a, ` +
+    `sum(('x' || substr(h, 16, 15))::bit(60)::bigint)::text AS b ` +
+    `FROM (SELECT md5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
+  );
+}

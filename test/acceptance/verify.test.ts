@@ -1,0 +1,316 @@
+/**
+ * synctl verify against the real harness servers, for MariaDB -> MariaDB, MariaDB ->
+ * PostgreSQL and PostgreSQL -> PostgreSQL: equal tables of many types report equal; one
+ * changed decimal digit, microsecond, blob byte and trailing character, a deleted and an
+ * extra row are each found by key with the right column; --repair makes them equal. Also a
+ * table without a primary key, a table missing on the target, and chunking (several chunks
+ * hashed, only the differing one read row by row).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { verifyCommand } from '../../src/cli/commands/verify';
+import type { TableReport, VerifyReport } from '../../src/verify/types';
+import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+
+type Engine = 'mariadb' | 'postgres';
+
+interface Endpoint {
+  readonly engine: Engine;
+  /** database to connect to */
+  readonly db: string;
+  /** schema the tables live in (MariaDB: = db) */
+  readonly schema: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// data: one definition, written for each engine
+
+interface Row {
+  id: number;
+  bu: string | null;
+  d: string | null;
+  vc: string | null;
+  ch: string | null;
+  dt: string | null;
+  ts: string | null;
+  dd: string | null;
+  tm: string | null;
+  bl: string | null; // hex
+  js: string | null;
+  fl: number | null;
+  db: number | null;
+  flag: 0 | 1 | null;
+}
+
+const ROWS: Row[] = [
+  { id: 1, bu: '18446744073709551615', d: '12345678.1234', vc: 'héllo 😀', ch: 'abc', dt: '2024-01-02 03:04:05.123456', ts: '2024-01-02 03:04:05.654321', dd: '2024-02-29', tm: '12:34:56.789012', bl: '00ff10', js: '{"b": 1, "a": [1, 2.5, "x"]}', fl: 0.1, db: 0.30000000000000004, flag: 1 },
+  { id: 2, bu: '0', d: '-0.5000', vc: 'trail', ch: 'x', dt: '1999-12-31 23:59:59.999999', ts: '2038-01-19 03:14:07.000000', dd: '1000-01-01', tm: '00:00:00.000001', bl: '', js: '{}', fl: -1.5, db: 1e300, flag: 0 },
+  { id: 3, bu: '9007199254740993', d: '0.0001', vc: '', ch: ' lead', dt: '2024-06-01 00:00:00.000000', ts: null, dd: null, tm: null, bl: 'deadbeef', js: '[1, {"z": null, "y": true}]', fl: 3.25, db: -2.5e-7, flag: null },
+  { id: 4, bu: null, d: null, vc: 'abc', ch: null, dt: null, ts: '2000-02-29 12:00:00.000001', dd: '2024-01-01', tm: '23:59:59.999999', bl: null, js: null, fl: null, db: null, flag: 1 },
+  { id: 5, bu: '42', d: '99999999.9999', vc: 'to delete', ch: 'del', dt: '2024-03-03 03:03:03.000003', ts: '2024-03-03 03:03:03.000003', dd: '2024-03-03', tm: '03:03:03.000000', bl: '03', js: '"s"', fl: 5, db: 5, flag: 0 },
+  { id: 6, bu: '7', d: '1.0000', vc: 'quote \' and \\ back', ch: 'z', dt: '2024-01-01 00:00:00.000000', ts: '2024-01-01 00:00:00.000000', dd: '2024-01-01', tm: '01:00:00.000000', bl: '0a0d', js: '{"n": 12345678901234567890}', fl: 1e10, db: 123.456, flag: 1 },
+];
+
+const TEXT_KEYS = ['a', 'B', 'b', 'é', 'e', 'Z', '😀', 'ａ', ' x', 'x', 'é2', 'A'];
+
+const DDL: Record<Engine, string[]> = {
+  mariadb: [
+    `CREATE TABLE t_types (id INT NOT NULL PRIMARY KEY, bu BIGINT UNSIGNED, d DECIMAL(12,4), vc VARCHAR(40) CHARACTER SET utf8mb4,
+       ch CHAR(10), dt DATETIME(6), ts TIMESTAMP(6) NULL, dd DATE, tm TIME(6), bl BLOB, js JSON, fl FLOAT, db DOUBLE, flag TINYINT(1))`,
+    'CREATE TABLE t_nopk (a INT, b VARCHAR(20))',
+    'CREATE TABLE t_chunks (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)',
+    'CREATE TABLE t_textkey (k1 VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, k2 INT NOT NULL, v INT, PRIMARY KEY (k1, k2))',
+  ],
+  postgres: [
+    `CREATE TABLE t_types (id int PRIMARY KEY, bu numeric(20,0), d numeric(12,4), vc varchar(40), ch char(10),
+       dt timestamp(6), ts timestamptz(6), dd date, tm time(6), bl bytea, js jsonb, fl real, db double precision, flag boolean)`,
+    'CREATE TABLE t_nopk (a int, b varchar(20))',
+    'CREATE TABLE t_chunks (id int PRIMARY KEY, v varchar(20) NOT NULL)',
+    'CREATE TABLE t_textkey (k1 varchar(20) NOT NULL, k2 int NOT NULL, v int, PRIMARY KEY (k1, k2))',
+  ],
+};
+
+const q = (s: string, engine: Engine): string =>
+  engine === 'mariadb' ? `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${s.replace(/'/g, "''")}'`;
+
+function rowValues(r: Row, e: Engine): string {
+  const s = (v: string | null): string => (v === null ? 'NULL' : q(v, e));
+  const n = (v: number | null): string => (v === null ? 'NULL' : String(v));
+  const bl = r.bl === null ? 'NULL' : e === 'mariadb' ? (r.bl === '' ? "''" : `X'${r.bl}'`) : `decode('${r.bl}', 'hex')`;
+  const flag = r.flag === null ? 'NULL' : e === 'mariadb' ? String(r.flag) : r.flag === 1 ? 'true' : 'false';
+  const ts = r.ts === null ? 'NULL' : e === 'mariadb' ? s(r.ts) : s(r.ts + '+00');
+  return `(${r.id}, ${s(r.bu)}, ${s(r.d)}, ${s(r.vc)}, ${s(r.ch)}, ${s(r.dt)}, ${ts}, ${s(r.dd)}, ${s(r.tm)}, ${bl}, ${s(r.js)}, ${n(r.fl)}, ${n(r.db)}, ${flag})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// running SQL on an endpoint
+
+async function run(ep: Endpoint, statements: string[]): Promise<void> {
+  if (ep.engine === 'mariadb') {
+    const c = await mariaConnect({ database: ep.db });
+    try {
+      await c.query("SET time_zone = '+00:00'");
+      for (const s of statements) await c.query(s);
+    } finally {
+      await c.end();
+    }
+  } else {
+    const c = await pgConnect({ database: ep.db });
+    try {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS "${ep.schema}"`);
+      await c.query(`SET search_path = "${ep.schema}"`);
+      for (const s of statements) await c.query(s);
+    } finally {
+      await c.end();
+    }
+  }
+}
+
+async function fill(ep: Endpoint, side: 'source' | 'target'): Promise<void> {
+  const chunkRows = Array.from({ length: 50 }, (_, i) => `(${i + 1}, 'v${i + 1}')`).join(', ');
+  await run(ep, [
+    ...DDL[ep.engine],
+    `INSERT INTO t_types VALUES ${ROWS.map((r) => rowValues(r, ep.engine)).join(', ')}`,
+    "INSERT INTO t_nopk VALUES (1, 'a'), (1, 'a'), (2, NULL), (NULL, 'n')",
+    `INSERT INTO t_chunks VALUES ${chunkRows}`,
+    // collations disagree on these (case, accents, astral): verify orders keys by code point on both sides
+    `INSERT INTO t_textkey VALUES ${TEXT_KEYS.flatMap((k, i) => [1, 2].map((k2) => `(${q(k, ep.engine)}, ${k2}, ${i})`)).join(', ')}`,
+    side === 'source' ? 'CREATE TABLE t_only_src (id int PRIMARY KEY)' : 'CREATE TABLE t_only_dst (id int PRIMARY KEY)',
+  ]);
+}
+
+/** The planted differences, on the target. */
+async function plant(ep: Endpoint): Promise<void> {
+  const hex = (h: string) => (ep.engine === 'mariadb' ? `X'${h}'` : `decode('${h}', 'hex')`);
+  await run(ep, [
+    "UPDATE t_types SET d = 12345678.1235 WHERE id = 1", // one decimal digit
+    "UPDATE t_types SET dt = '1999-12-31 23:59:59.999998' WHERE id = 2", // one microsecond
+    `UPDATE t_types SET bl = ${hex('deadbeee')} WHERE id = 3`, // one byte of a blob
+    "UPDATE t_types SET vc = 'abd' WHERE id = 4", // one trailing character
+    'DELETE FROM t_types WHERE id = 5',
+    `INSERT INTO t_types (id, vc) VALUES (99, 'extra')`,
+    "DELETE FROM t_nopk WHERE b = 'a' LIMIT 1".replace(ep.engine === 'postgres' ? / LIMIT 1/ : /$^/, ''),
+    "INSERT INTO t_nopk VALUES (3, 'x')",
+    "UPDATE t_chunks SET v = 'changed' WHERE id = 25",
+  ].map((s) => (ep.engine === 'postgres' && s.startsWith('DELETE FROM t_nopk') ? "DELETE FROM t_nopk WHERE ctid = (SELECT ctid FROM t_nopk WHERE b = 'a' LIMIT 1)" : s)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// the site config
+
+const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function dbXml(ep: Endpoint): string {
+  const h = harness();
+  const c = ep.engine === 'mariadb' ? h.mariadb : h.postgres;
+  return (
+    `<db_type>${ep.engine === 'mariadb' ? 'MARIADB' : 'PG'}</db_type><db_server>${c.host}</db_server><db_port>${c.port}</db_port>` +
+    `<db_user>${xml(c.user)}</db_user><db_pwd>${xml(c.password)}</db_pwd><db_name>${ep.db}</db_name>`
+  );
+}
+
+function siteConfig(name: string, src: Endpoint, dst: Endpoint): string {
+  const file = path.join(harness().tmpDir, `verify-${name}.hs`);
+  fs.writeFileSync(
+    file,
+    `<dmhs><base><siteid>1</siteid><mgr_port>15345</mgr_port></base>
+  <cpt>${dbXml(src)}
+    <send><ip>127.0.0.1</ip><data_port>15346</data_port><map><item>${src.schema}.* == ${dst.schema}.*</item></map></send></cpt>
+  <exec>${dbXml(dst)}<recv><data_port>15347</data_port></recv></exec></dmhs>`,
+  );
+  return file;
+}
+
+async function verifyRun(config: string, condition: string, extra: { repair?: boolean; chunk?: number } = {}): Promise<{ code: number; report: VerifyReport; text: string }> {
+  let report: VerifyReport | undefined;
+  let text = '';
+  const code = await verifyCommand({
+    config,
+    condition,
+    rows: true,
+    ...extra,
+    out: (s) => (text += s),
+    onReport: (r) => (report = r),
+  });
+  return { code, report: report!, text };
+}
+
+const table = (r: VerifyReport, name: string): TableReport => {
+  const t = r.tables.find((x) => x.source.endsWith(`.${name}`) || x.target.endsWith(`.${name}`));
+  if (t === undefined) throw new Error(`no report for ${name}: ${JSON.stringify(r.tables.map((x) => x.source))}`);
+  return t;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const PAIRS: { name: string; src: Endpoint; dst: Endpoint }[] = [
+  { name: 'mariadb-mariadb', src: { engine: 'mariadb', db: 'vfy_mm_src', schema: 'vfy_mm_src' }, dst: { engine: 'mariadb', db: 'vfy_mm_dst', schema: 'vfy_mm_dst' } },
+  { name: 'mariadb-postgres', src: { engine: 'mariadb', db: 'vfy_mp_src', schema: 'vfy_mp_src' }, dst: { engine: 'postgres', db: 'vfy_mp_dst', schema: 'app' } },
+  { name: 'postgres-mariadb', src: { engine: 'postgres', db: 'vfy_pm_src', schema: 'app' }, dst: { engine: 'mariadb', db: 'vfy_pm_dst', schema: 'vfy_pm_dst' } },
+  { name: 'postgres-postgres', src: { engine: 'postgres', db: 'vfy_pp_src', schema: 'app' }, dst: { engine: 'postgres', db: 'vfy_pp_dst', schema: 'app_copy' } },
+];
+
+describe.each(PAIRS)('verify $name', ({ name, src, dst }) => {
+  let config: string;
+  const cond = (extra = ''): string => `SCH.NAME='${src.schema}'${extra}`;
+
+  beforeAll(async () => {
+    for (const ep of [src, dst]) await createDatabase(ep.engine, ep.db);
+    await fill(src, 'source');
+    await fill(dst, 'target');
+    config = siteConfig(name, src, dst);
+  });
+  afterAll(async () => {
+    for (const ep of [src, dst]) await dropDatabase(ep.engine, ep.db);
+  });
+
+  test('equal tables report equal; a table on one side only is reported', async () => {
+    const { code, report, text } = await verifyRun(config, cond(" AND TAB.NAME <> 't_only_src'"));
+    expect({ code, text }).toEqual({ code: 0, text: expect.any(String) });
+    expect(report.tables.map((t) => [t.target, t.status, t.rowsCompared])).toEqual([
+      [`${dst.schema}.t_chunks`, 'compared', 50],
+      [`${dst.schema}.t_nopk`, 'compared', 4],
+      [`${dst.schema}.t_textkey`, 'compared', 24],
+      [`${dst.schema}.t_types`, 'compared', 6],
+    ]);
+    expect(table(report, 't_nopk').method).toBe('rows');
+
+    const all = await verifyRun(config, cond());
+    expect(all.code).toBe(1);
+    expect(table(all.report, 't_only_src')).toMatchObject({ status: 'missing-target', target: `${dst.schema}.t_only_src` });
+    expect(table(all.report, 't_only_dst')).toMatchObject({ status: 'missing-source', source: '' });
+    expect(all.text).toMatch(/MISSING ON TARGET/);
+  });
+
+  test('each planted difference is found by key and column; --repair makes the tables equal', async () => {
+    await plant(dst);
+    const c = cond(" AND TAB.NAME IN ('t_types', 't_nopk', 't_chunks')");
+    const { code, report, text } = await verifyRun(config, c, { chunk: 10 });
+    expect(code).toBe(1);
+    const types = table(report, 't_types');
+    expect(types).toMatchObject({ missingOnTarget: 1, extraOnTarget: 1, differing: 4 });
+    expect(types.keys).toEqual([
+      { kind: 'differ', key: ['1'], columns: ['d'] },
+      { kind: 'differ', key: ['2'], columns: ['dt'] },
+      { kind: 'differ', key: ['3'], columns: ['bl'] },
+      { kind: 'differ', key: ['4'], columns: ['vc'] },
+      { kind: 'missing', key: ['5'] },
+      { kind: 'extra', key: ['99'] },
+    ]);
+    expect(text).toMatch(/differ .*t_types \("1"\) d/);
+
+    const nopk = table(report, 't_nopk');
+    expect(nopk).toMatchObject({ missingOnTarget: 1, extraOnTarget: 1, differing: 0 });
+    expect(nopk.keys).toEqual([
+      { kind: 'missing', key: ['1', 'a'] },
+      { kind: 'extra', key: ['3', 'x'] },
+    ]);
+
+    // 50 rows by 10: five full chunks and the open-ended tail; only the chunk holding id 25 is read
+    const chunks = table(report, 't_chunks');
+    expect(chunks).toMatchObject({ method: 'chunk-hash', chunks: 6, chunksDescended: 1, differing: 1, differingColumns: ['v'] });
+    expect(chunks.keys).toEqual([{ kind: 'differ', key: ['25'], columns: ['v'] }]);
+
+    const repaired = await verifyRun(config, c, { repair: true, chunk: 10 });
+    expect(repaired.code).toBe(0);
+    expect(table(repaired.report, 't_types').repair).toEqual({ inserted: 1, deleted: 1, updated: 4, equalAfter: true });
+    expect(table(repaired.report, 't_nopk').repair).toEqual({ inserted: 1, deleted: 1, updated: 0, equalAfter: true });
+
+    const after = await verifyRun(config, c);
+    expect(after.code).toBe(0);
+    expect(after.report.equal).toBe(true);
+  });
+
+  test('composite text keys are chunked and merged in the same order on both sides', async () => {
+    const c = cond(" AND TAB.NAME = 't_textkey'");
+    const eq = await verifyRun(config, c, { chunk: 5 });
+    expect(eq.code).toBe(0);
+    expect(table(eq.report, 't_textkey')).toMatchObject({ rowsCompared: 24, chunks: 5, chunksDescended: 0 });
+    await run(dst, ["UPDATE t_textkey SET v = 100 WHERE k1 = 'ａ' AND k2 = 2", "DELETE FROM t_textkey WHERE k1 = 'B'"]);
+    const d = await verifyRun(config, c, { chunk: 5 });
+    expect(d.code).toBe(1);
+    expect(table(d.report, 't_textkey').keys).toEqual([
+      { kind: 'missing', key: ['B', '1'] },
+      { kind: 'missing', key: ['B', '2'] },
+      { kind: 'differ', key: ['ａ', '2'], columns: ['v'] },
+    ]);
+    expect((await verifyRun(config, c, { chunk: 5, repair: true })).code).toBe(0);
+  });
+
+  test('--json prints the report; what replication does not map still differs', async () => {
+    // a trailing space is data, not CHAR padding, in a VARCHAR
+    await run(dst, ["UPDATE t_types SET vc = 'trail ' WHERE id = 2"]);
+    let text = '';
+    const code = await verifyCommand({ config, condition: cond(" AND TAB.NAME = 't_types'"), json: true, out: (s) => (text += s) });
+    expect(code).toBe(1);
+    const parsed = JSON.parse(text) as VerifyReport;
+    expect(parsed.equal).toBe(false);
+    expect(parsed.tables[0]).toMatchObject({ differing: 1, differingColumns: ['vc'] });
+    await run(dst, ["UPDATE t_types SET vc = 'trail' WHERE id = 2"]);
+  });
+});
+
+describe('verify refuses what it cannot do', () => {
+  test('SQL Server is not supported yet', async () => {
+    const file = path.join(harness().tmpDir, 'verify-mssql.hs');
+    fs.writeFileSync(
+      file,
+      `<dmhs><base><siteid>1</siteid></base>
+  <cpt><db_type>MSSQL</db_type><db_server>127.0.0.1</db_server><db_user>sa</db_user><db_pwd>x</db_pwd>
+    <send><ip>127.0.0.1</ip><data_port>15346</data_port></send></cpt>
+  <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_user>u</db_user><db_pwd>x</db_pwd><recv><data_port>15347</data_port></recv></exec></dmhs>`,
+    );
+    await expect(verifyCommand({ config: file, condition: "SCH.NAME='dbo'" })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/SQL Server/) });
+  });
+
+  test('a config without <exec> is a usage error', async () => {
+    const file = path.join(harness().tmpDir, 'verify-noexec.hs');
+    fs.writeFileSync(
+      file,
+      `<dmhs><base><siteid>1</siteid></base><cpt><db_type>PG</db_type><db_server>h</db_server><db_user>u</db_user><db_pwd>x</db_pwd>
+    <send><ip>127.0.0.1</ip><data_port>15346</data_port></send></cpt></dmhs>`,
+    );
+    await expect(verifyCommand({ config: file, condition: "SCH.NAME='x'" })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(verifyCommand({ config: file, condition: "SCH.NAME='x'", chunk: '0' })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});

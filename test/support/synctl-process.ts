@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'synctl');
+
+/** The built CLI must exist: `npm test` builds first (pretest); a bare `npx jest` may not have. */
+export function requireBuiltCli(): void {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it for you) before these tests');
+  }
+}
+
+/** A synctl child process with its stderr kept for the failure message. */
+export class SynctlProcess {
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly args: readonly string[], opts: { stdin?: 'pipe' | 'ignore' } = {}) {
+    this.child = spawn(process.execPath, [BIN, ...args], { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], cwd: ROOT });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      if (this.stderr.length > 200_000) this.stderr = this.stderr.slice(-100_000);
+    });
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Runs synctl to completion and returns its exit code and output. */
+export function runSynctl(args: readonly string[], input?: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  const p = new SynctlProcess(args, { stdin: input ? 'pipe' : 'ignore' });
+  const out: Buffer[] = [];
+  p.child.stdout!.on('data', (d: Buffer) => out.push(d));
+  if (input) p.child.stdin!.end(input);
+  return p.exited.then((code) => ({ code, stdout: Buffer.concat(out), stderr: p.stderr }));
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
