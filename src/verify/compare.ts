@@ -51,8 +51,20 @@ function range(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: 
   };
   if (lo !== undefined) bound('>', lo);
   if (hi !== undefined) bound('<=', hi);
+  const scope = scopeSql(s, plan);
+  if (scope !== undefined) parts.push(scope);
   return { sql: parts.length === 0 ? '1 = 1' : parts.join(' AND '), params };
 }
+
+/** The row filter as SQL for this side, when it is pushed down. */
+function scopeSql(s: SideSql, plan: PairPlan): string | undefined {
+  const sc = plan.scope;
+  if (sc === undefined || sc.kind !== 'sql') return undefined;
+  return s === plan.src ? sc.src : sc.dst;
+}
+
+/** The row filter evaluated in JS, when it could not be pushed down. */
+const jsPass = (plan: PairPlan): ((r: TextRow) => boolean) | undefined => (plan.scope?.kind === 'js' ? plan.scope.pass : undefined);
 
 const keyOf = (plan: PairPlan, row: TextRow): Text[] => plan.keyIdx.map((i) => row[i]!);
 
@@ -86,14 +98,22 @@ async function* pages(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefine
     );
     if (rows.length === 0) return;
     last = keyOf(plan, rows[rows.length - 1]!);
-    for (const r of rows) yield applyJs(r, plan.js);
+    const pass = jsPass(plan);
+    for (const r of rows) {
+      applyJs(r, plan.js);
+      if (pass === undefined || pass(r)) yield r;
+    }
     if (rows.length < page) return;
   }
 }
 
-function allRows(s: SideSql, batch: number): AsyncGenerator<TextRow> {
+async function* allRows(s: SideSql, plan: PairPlan, batch: number): AsyncGenerator<TextRow> {
   const order = s.canon.map((e) => s.side.orderText(e)).join(', ');
-  return s.side.stream(`SELECT ${selectList(s.canon)} FROM ${s.from} ORDER BY ${order}`, [], batch);
+  const where = scopeSql(s, plan);
+  const pass = jsPass(plan);
+  for await (const r of s.side.stream(`SELECT ${selectList(s.canon)} FROM ${s.from}${where === undefined ? '' : ` WHERE ${where}`} ORDER BY ${order}`, [], batch)) {
+    if (pass === undefined || pass(r)) yield r;
+  }
 }
 
 async function merge(plan: PairPlan, a: AsyncGenerator<TextRow>, b: AsyncGenerator<TextRow>, st: CompareStats, sink: DiffSink): Promise<void> {
@@ -133,7 +153,7 @@ export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: D
   if (plan.keyIdx.length === 0) {
     st.chunks = 1;
     st.chunksDescended = 1;
-    await merge(plan, allRows(plan.src, n), allRows(plan.dst, n), st, sink);
+    await merge(plan, allRows(plan.src, plan, n), allRows(plan.dst, plan, n), st, sink);
     return st;
   }
   st.method = plan.dbHash ? 'chunk-hash' : 'rows';

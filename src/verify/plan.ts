@@ -7,6 +7,7 @@ import { canonicalJson, codePointCompare } from './canonical-json';
 import type { Side, Text, TextRow } from './side';
 import type { ColKind, JsCanon, VColumn, VTable } from './types';
 import type { TargetName } from './map';
+import type { RowScope } from './row-filter';
 
 export interface SideSql {
   readonly side: Side;
@@ -30,6 +31,8 @@ export interface PairPlan {
   /** SQL alone gives equal texts on both sides: chunks can be hashed in the database */
   readonly dbHash: boolean;
   readonly compareKey: (a: TextRow, b: TextRow) => number;
+  /** the send's row conditions for this table (row-filter.ts); absent: every row */
+  readonly scope?: RowScope;
 }
 
 const ci = (s: string): string => s.toUpperCase();

@@ -29,6 +29,12 @@ function status(t: TableReport): string {
   }
 }
 
+function methodText(x: TableReport): string {
+  if (x.method === undefined) return '-';
+  const m = x.method === 'chunk-hash' ? `hash ${x.chunksDescended}/${x.chunks}` : x.reason?.startsWith('no primary key') ? 'rows (no key, slower)' : 'rows';
+  return x.rowFilter === undefined ? m : `${m}, filtered`;
+}
+
 export function formatReport(r: VerifyReport, withRows: boolean): string {
   const t = new Table({
     head: ['source', 'target', 'rows', 'missing', 'extra', 'differing', 'columns', 'method', 'seconds', 'result'],
@@ -43,7 +49,7 @@ export function formatReport(r: VerifyReport, withRows: boolean): string {
       String(x.extraOnTarget),
       String(x.differing),
       x.differingColumns.join(',') || '-',
-      x.method === undefined ? '-' : x.method === 'chunk-hash' ? `hash ${x.chunksDescended}/${x.chunks}` : x.reason?.startsWith('no primary key') ? 'rows (no key, slower)' : 'rows',
+      methodText(x),
       x.seconds.toFixed(2),
       status(x),
     ]);
@@ -58,6 +64,7 @@ export function formatReport(r: VerifyReport, withRows: boolean): string {
       if (x.keysTruncated === true) lines.push(`...     ${x.target}: more differing keys than listed`);
     }
   }
+  for (const x of r.tables) if (x.rowFilter !== undefined) lines.push(`${x.source}: only rows the send's filter replicates: ${x.rowFilter}`);
   lines.push(`${r.equal ? 'equal' : 'DIFFERENT'}: ${r.sourceType} -> ${r.targetType}, ${r.tables.length} table(s), ${r.seconds.toFixed(2)} s`);
   return lines.join('\n') + '\n';
 }

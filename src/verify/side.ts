@@ -12,6 +12,10 @@ import {
   MYSQL_SESSION_SETUP,
   mysqlCanonExpr,
   mysqlChunkDigestSql,
+  mysqlFilterLike,
+  mysqlFilterLiteral,
+  mysqlFilterOperand,
+  type FilterOperand,
   mysqlKeyExpr,
   mysqlKeyParam,
   mysqlQuoteIdent,
@@ -22,6 +26,9 @@ import {
   PG_SESSION_SETUP,
   pgCanonExpr,
   pgChunkDigestSql,
+  pgFilterLike,
+  pgFilterLiteral,
+  pgFilterOperand,
   pgKeyExpr,
   pgKeyParam,
   pgQuoteIdent,
@@ -59,6 +66,10 @@ export interface Side {
   nullSafeEq(expr: string, param: string): string;
   /** DELETE of one row matching `where` (tables without a key) */
   deleteOne(from: string, where: string): string;
+  /** row-filter pushdown (row-filter.ts): a canonical text as the filter compares it, a literal, LIKE */
+  filterOperand(op: FilterOperand, canon: string): string;
+  filterLiteral(op: FilterOperand, value: string): string;
+  filterLike(canon: string, pattern: string, negate: boolean): string;
 }
 
 const str = (v: unknown): Text => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
@@ -175,6 +186,9 @@ class MysqlSide implements Side {
   deleteOne(from: string, where: string): string {
     return `DELETE FROM ${from} WHERE ${where} LIMIT 1`;
   }
+  filterOperand = mysqlFilterOperand;
+  filterLiteral = mysqlFilterLiteral;
+  filterLike = mysqlFilterLike;
 }
 
 class PgSide implements Side {
@@ -283,6 +297,9 @@ class PgSide implements Side {
   deleteOne(from: string, where: string): string {
     return `DELETE FROM ${from} WHERE ctid = (SELECT ctid FROM ${from} WHERE ${where} LIMIT 1)`;
   }
+  filterOperand = pgFilterOperand;
+  filterLiteral = pgFilterLiteral;
+  filterLike = pgFilterLike;
 }
 
 export async function openSide(label: string, db: DbConnection): Promise<Side> {

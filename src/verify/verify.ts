@@ -11,6 +11,7 @@ import { compareTable, type CompareStats, type DiffSink } from './compare';
 import { tableMapper, type TargetName } from './map';
 import { planPair, type PairPlan } from './plan';
 import { Repairer } from './repair';
+import { rowScope } from './row-filter';
 import { openSide, type Side, type TextRow } from './side';
 import type { DiffKey, TableReport, VTable, VerifyReport } from './types';
 
@@ -142,8 +143,12 @@ async function runOne(src: Side, dst: Side, w: Work, opts: VerifyOptions, chunk:
   const sName = name(w.source.schema, w.source.table);
   const tName = name(w.names.schema, w.names.table);
   if (w.target === undefined) return emptyReport(sName, tName, 'missing-target', 'no such table on the target');
-  const plan: PairPlan | string = planPair(w.source, w.target, w.names, { src, dst }, !opts.exec.caseSensitive);
-  if (typeof plan === 'string') return emptyReport(sName, tName, 'error', plan);
+  const paired: PairPlan | string = planPair(w.source, w.target, w.names, { src, dst }, !opts.exec.caseSensitive);
+  if (typeof paired === 'string') return emptyReport(sName, tName, 'error', paired);
+  // only the rows the send replicates: SQL pushdown keeps chunk hashing, JS means row by row
+  const scope = rowScope(paired, opts.cpt, opts.exec);
+  if (typeof scope === 'string') return emptyReport(sName, tName, 'error', scope);
+  const plan: PairPlan = scope === undefined ? paired : { ...paired, scope, dbHash: paired.dbHash && scope.kind === 'sql' };
   const t0 = Date.now();
   const maxKeys = opts.maxKeys ?? 100_000;
   const keys: DiffKey[] = [];
@@ -184,6 +189,7 @@ async function runOne(src: Side, dst: Side, w: Work, opts: VerifyOptions, chunk:
     status: 'compared',
     ...(plan.keyIdx.length === 0 ? { reason: 'no primary key: every row read and ordered by all columns (slower)' } : {}),
     method: stats.method,
+    ...(scope !== undefined ? { rowFilter: `${scope.text}${scope.kind === 'js' ? ' (evaluated per row)' : ''}` } : {}),
     rowsCompared: stats.rowsCompared,
     missingOnTarget: stats.missing,
     extraOnTarget: stats.extra,

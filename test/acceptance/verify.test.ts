@@ -314,3 +314,133 @@ describe('verify refuses what it cannot do', () => {
     await expect(verifyCommand({ config: file, condition: "SCH.NAME='x'", chunk: '0' })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// the send's row filter: only the rows it replicates are compared, on both sides
+
+const RF_ROWS: [number, string, string | null, string | null][] = [
+  [1, 'EU', '150.00', 'a'], // passes
+  [2, 'EU', '99.99', 'b'], // amount too small
+  [3, 'US', '500.00', 'c'], // region
+  [4, 'EU', '100.00', 'test1'], // disabled by the note condition
+  [5, 'eu', '200.00', 'd'], // the filter compares text exactly: 'eu' is not 'EU'
+  [6, 'EU', '1000.50', null], // passes: a NULL note is not disabled (UNKNOWN)
+  [7, 'EU', null, 'e'], // a NULL amount is not enabled (UNKNOWN)
+  [8, 'EU', '100.00', 'x'], // passes, on the bound
+];
+const RF_PASS = new Set([1, 6, 8]);
+const RF_CODES = [1, 2, 10, 11, 12, 20, 100]; // `id LIKE '1%'` passes 1, 10, 11, 12, 100
+
+const RF_PAIRS: { name: string; src: Endpoint; dst: Endpoint }[] = [
+  { name: 'mariadb-mariadb', src: { engine: 'mariadb', db: 'vfy_rf_mm_src', schema: 'vfy_rf_mm_src' }, dst: { engine: 'mariadb', db: 'vfy_rf_mm_dst', schema: 'vfy_rf_mm_dst' } },
+  { name: 'mariadb-postgres', src: { engine: 'mariadb', db: 'vfy_rf_mp_src', schema: 'vfy_rf_mp_src' }, dst: { engine: 'postgres', db: 'vfy_rf_mp_dst', schema: 'app' } },
+  { name: 'postgres-postgres', src: { engine: 'postgres', db: 'vfy_rf_pp_src', schema: 'app' }, dst: { engine: 'postgres', db: 'vfy_rf_pp_dst', schema: 'app_copy' } },
+];
+
+function rowFilterConfig(name: string, src: Endpoint, dst: Endpoint): string {
+  const file = path.join(harness().tmpDir, `verify-rf-${name}.hs`);
+  const s = src.schema;
+  fs.writeFileSync(
+    file,
+    `<dmhs><base><siteid>1</siteid><mgr_port>15345</mgr_port></base>
+  <cpt>${dbXml(src)}
+    <send><ip>127.0.0.1</ip><data_port>15346</data_port>
+      <filter>
+        <enable><item>${s}.t_orders(region = 'EU' AND amount &gt;= 100)</item><item>${s}.t_codes(id LIKE '1%')</item><item>${s}.t_all</item></enable>
+        <disable><item>${s}.t_orders(note LIKE 'test%')</item></disable>
+      </filter>
+      <map><item>${s}.* == ${dst.schema}.*</item></map></send></cpt>
+  <exec>${dbXml(dst)}<recv><data_port>15347</data_port></recv></exec></dmhs>`,
+  );
+  return file;
+}
+
+async function countRows(ep: Endpoint, sql: string): Promise<number> {
+  if (ep.engine === 'mariadb') {
+    const c = await mariaConnect({ database: ep.db });
+    try {
+      const [rows] = await c.query(sql);
+      return Number((rows as Record<string, unknown>[])[0]!.n);
+    } finally {
+      await c.end();
+    }
+  }
+  const c = await pgConnect({ database: ep.db });
+  try {
+    await c.query(`SET search_path = "${ep.schema}"`);
+    return Number((await c.query<{ n: string }>(sql)).rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
+
+describe.each(RF_PAIRS)("verify $name under the send's row filter", ({ name, src, dst }) => {
+  let config: string;
+  const cond = `SCH.NAME='${src.schema}'`;
+  const orders = (rows: typeof RF_ROWS, e: Engine): string =>
+    `INSERT INTO t_orders VALUES ${rows.map(([id, r, a, n]) => `(${id}, ${q(r, e)}, ${a ?? 'NULL'}, ${n === null ? 'NULL' : q(n, e)})`).join(', ')}`;
+  const codes = (ids: number[]): string => `INSERT INTO t_codes VALUES ${ids.map((i) => `(${i}, 'v${i}')`).join(', ')}`;
+  const ddl = [
+    'CREATE TABLE t_orders (id int NOT NULL PRIMARY KEY, region varchar(10), amount decimal(10,2), note varchar(20))',
+    'CREATE TABLE t_codes (id int NOT NULL PRIMARY KEY, v varchar(10))',
+    'CREATE TABLE t_all (id int NOT NULL PRIMARY KEY)',
+    'CREATE TABLE t_other (id int NOT NULL PRIMARY KEY)',
+  ];
+
+  beforeAll(async () => {
+    for (const ep of [src, dst]) await createDatabase(ep.engine, ep.db);
+    await run(src, [...ddl, orders(RF_ROWS, src.engine), codes(RF_CODES), 'INSERT INTO t_all VALUES (1), (2)', 'INSERT INTO t_other VALUES (1)']);
+    // the target holds what replication wrote, and rows of its own outside the filter
+    await run(dst, [
+      ...ddl.slice(0, 3),
+      orders([...RF_ROWS.filter(([id]) => RF_PASS.has(id)), [3, 'US', '1.00', 'other'], [9, 'EU', '50.00', 'f']], dst.engine),
+      codes([1, 10, 11, 12, 100, 2, 20]),
+      "UPDATE t_codes SET v = 'mine' WHERE id IN (2, 20)",
+      'INSERT INTO t_all VALUES (1), (2)',
+    ]);
+    config = rowFilterConfig(name, src, dst);
+  });
+  afterAll(async () => {
+    for (const ep of [src, dst]) await dropDatabase(ep.engine, ep.db);
+  });
+
+  test('rows the filter drops are neither missing nor extra; differences inside it are found and repaired', async () => {
+    const eq = await verifyRun(config, cond);
+    expect(eq.report.tables.map((t) => [t.source.split('.')[1], t.status, t.rowsCompared, t.method ?? '-'])).toEqual([
+      ['t_all', 'compared', 2, 'chunk-hash'],
+      ['t_codes', 'compared', 5, 'rows'],
+      ['t_orders', 'compared', 3, 'chunk-hash'],
+      ['t_other', 'skipped', 0, '-'],
+    ]);
+    expect(eq.code).toBe(0);
+    expect(table(eq.report, 't_orders').rowFilter).toMatch(/region = 'EU'.*note LIKE/);
+    expect(table(eq.report, 't_codes').rowFilter).toMatch(/id LIKE '1%'.*evaluated per row/);
+    expect(table(eq.report, 't_all').rowFilter).toBeUndefined();
+    expect(eq.text).toMatch(/hash 0\/1, filtered/);
+
+    await run(dst, [
+      "UPDATE t_orders SET note = 'changed' WHERE id = 1",
+      'DELETE FROM t_orders WHERE id = 8',
+      `INSERT INTO t_orders VALUES (10, 'EU', 300, 'new'), (11, 'US', 300, 'z'), (12, 'EU', 300, 'test-ignored')`,
+      'UPDATE t_orders SET amount = 2 WHERE id = 3',
+      'DELETE FROM t_codes WHERE id = 11',
+      "UPDATE t_codes SET v = 'again' WHERE id = 2",
+    ]);
+    const d = await verifyRun(config, cond);
+    expect(d.code).toBe(1);
+    expect(table(d.report, 't_orders').keys).toEqual([
+      { kind: 'differ', key: ['1'], columns: ['note'] },
+      { kind: 'missing', key: ['8'] },
+      { kind: 'extra', key: ['10'] },
+    ]);
+    expect(table(d.report, 't_codes').keys).toEqual([{ kind: 'missing', key: ['11'] }]);
+
+    const r = await verifyRun(config, cond, { repair: true });
+    expect(r.code).toBe(0);
+    expect(table(r.report, 't_orders').repair).toEqual({ inserted: 1, deleted: 1, updated: 1, equalAfter: true });
+    expect(table(r.report, 't_codes').repair).toEqual({ inserted: 1, deleted: 0, updated: 0, equalAfter: true });
+    // the target's rows outside the filter were left alone
+    expect(await countRows(dst, 'SELECT COUNT(*) AS n FROM t_orders WHERE id IN (3, 9, 11, 12)')).toBe(4);
+    expect(await countRows(dst, "SELECT COUNT(*) AS n FROM t_codes WHERE id IN (2, 20) AND v <> 'v2'")).toBe(2);
+  });
+});

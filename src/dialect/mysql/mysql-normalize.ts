@@ -140,3 +140,31 @@ export function mysqlChunkDigestSql(rowText: string, from: string, where: string
     `FROM (SELECT MD5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
   );
 }
+
+/**
+ * Row-filter pushdown (src/verify/row-filter.ts): a canonical text made comparable the way the
+ * send's filter compares ('num' exactly as DECIMAL, 'text' by code point = utf8mb4 bytes,
+ * 'bytes' from its hex), and literals to match. Literal text travels as hex, so no quoting or
+ * sql_mode (NO_BACKSLASH_ESCAPES) can change it.
+ */
+export type FilterOperand = 'num' | 'text' | 'bytes';
+
+export function mysqlFilterOperand(op: FilterOperand, canon: string): string {
+  if (op === 'num') return `CAST(${canon} AS DECIMAL(65,30))`;
+  if (op === 'bytes') return `UNHEX(${canon})`;
+  return `CAST(CONVERT(${canon} USING utf8mb4) AS BINARY)`;
+}
+
+/** value: plain decimal text ('num'), the characters ('text'), lower-case hex ('bytes') */
+export function mysqlFilterLiteral(op: FilterOperand, value: string): string {
+  if (op === 'num') return `CAST('${value}' AS DECIMAL(65,30))`;
+  const hex = op === 'bytes' ? value : Buffer.from(value, 'utf8').toString('hex');
+  return hex === '' ? "CAST('' AS BINARY)" : `X'${hex}'`;
+}
+
+/** LIKE by character (utf8mb4_bin: `_` is one character, no PAD SPACE in LIKE), `\` escapes. */
+export function mysqlFilterLike(canon: string, pattern: string, negate: boolean): string {
+  const hex = Buffer.from(pattern, 'utf8').toString('hex');
+  const pat = hex === '' ? "''" : `X'${hex}'`;
+  return `(CONVERT(${canon} USING utf8mb4) COLLATE utf8mb4_bin ${negate ? 'NOT ' : ''}LIKE CONVERT(${pat} USING utf8mb4) COLLATE utf8mb4_bin)`;
+}

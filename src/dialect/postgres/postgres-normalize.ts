@@ -10,7 +10,13 @@
  */
 import type { ColKind } from '../../verify/types';
 
-export const PG_SESSION_SETUP = ["SET TimeZone = 'UTC'", 'SET extra_float_digits = 3', "SET client_encoding = 'UTF8'"];
+export const PG_SESSION_SETUP = [
+  "SET TimeZone = 'UTC'",
+  'SET extra_float_digits = 3',
+  "SET client_encoding = 'UTF8'",
+  // row-filter literals are quoted with '' only
+  'SET standard_conforming_strings = on',
+];
 
 export function pgQuoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
@@ -115,4 +121,24 @@ export function pgChunkDigestSql(rowText: string, from: string, where: string): 
     `sum(('x' || substr(h, 16, 15))::bit(60)::bigint)::text AS b ` +
     `FROM (SELECT md5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
   );
+}
+
+/** Row-filter pushdown, twin of mysqlFilterOperand: numeric, text in "C" (code point) order, bytea. */
+export function pgFilterOperand(op: 'num' | 'text' | 'bytes', canon: string): string {
+  if (op === 'num') return `(${canon})::numeric`;
+  if (op === 'bytes') return `decode(${canon}, 'hex')`;
+  return `(${canon}) COLLATE "C"`;
+}
+
+const pgText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+export function pgFilterLiteral(op: 'num' | 'text' | 'bytes', value: string): string {
+  if (op === 'num') return `${pgText(value)}::numeric`;
+  if (op === 'bytes') return `decode('${value}', 'hex')`;
+  return `${pgText(value)} COLLATE "C"`;
+}
+
+/** LIKE by character, `\` escapes (PostgreSQL's default escape, as in the filter). */
+export function pgFilterLike(canon: string, pattern: string, negate: boolean): string {
+  return `((${canon}) COLLATE "C" ${negate ? 'NOT ' : ''}LIKE ${pgText(pattern)})`;
 }
