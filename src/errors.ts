@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'STATE' // a persisted progress/state file is unreadable or inconsistent
   | 'NET' // connection-level failure that retries could not cure
   | 'HARNESS' // the test harness could not start a server
+  | 'APPLY_VALUE' // a value cannot be stored in its target column (type mapping)
+  | 'APPLY_SCHEMA' // the target table or a column exec needs is missing
+  | 'APPLY_FAILED' // the target rejected a statement and exec_policy says stop
+  | 'DB' // a database connection or query failed
   | 'INTERNAL';
 
 export class SynctlError extends Error {

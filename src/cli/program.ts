@@ -38,6 +38,7 @@ Examples:
   synctl encrypt 'secret'                       ciphertext for db_pwd when base/pwd_encipher=1
   synctl copy 0 "SCH.NAME='app'" DICT           offline dictionary of the matching source tables
   synctl verify -c site.hs "SCH.NAME='app'"     compare source and target tables, exit 0 only when equal
+  synctl exec -c exec.hs                        apply received changes to the target, exactly once
   synctl capture -c cpt.hs --offline /backup/binlogs
                                                 decode archived binlogs, send to the next hop, resume next run
   synctl transfer -c transfer.hs                receive, then fan out to every next hop
@@ -177,6 +178,24 @@ Examples:
     );
 
   program
+    .command('exec')
+    .description('apply received transactions to the target database in source commit order, exactly once')
+    .option('-c, --config <file>', 'site config (dmhs.hs) with an <exec> element: target database, recv link, exec_* tuning', './dmhs.hs')
+    .option('--from <link>', "override the config's recv: '-' (stdin), dir:<path>, tcp:[<ip>:]<port>")
+    .option('--state <dir>', 'where progress.json is written (default: .synctl/exec-<siteid> beside the config)')
+    .option('--key-file <path>', 'key file for encrypted passwords (default: see README)')
+    .addHelpText(
+      'after',
+      `\nProgress per origin is kept on the target in <sys_schema>.DMHS_TRXID_TABLE, in the same transaction as the data.\nExamples:\n  synctl exec -c exec.hs\n  synctl capture -c cpt.hs --to - | synctl exec -c exec.hs --from -`,
+    )
+    .action(
+      wrap(async (opts: { config: string; from?: string; state?: string; keyFile?: string }) => {
+        const m = await import('./commands/exec.js');
+        return m.execCommand(opts);
+      }),
+    );
+
+  program
     .command('capture')
     .description('decode MySQL/MariaDB binlogs into transactions and send them to the next hop (or print them)')
     .option('-c, --config <file>', 'site config (dmhs.hs) with a <cpt> element: siteid, send link, filter/map, ddl_mask')
@@ -191,7 +210,8 @@ Examples:
     .option('--auto-position', 'live: resume by the GTID state instead of file:pos (follows a failover; MariaDB tested, MySQL untested here)')
     .addHelpText(
       'after',
-      `\nExamples:\n  synctl capture -c cpt.hs --offline /backup/binlogs        # cron: resume where the last run stopped, exit 0 when done\n  synctl capture --offline mysql-bin.000042 --to - --format sql\n  synctl capture --offline mysql-bin.000042 --format json --dict DICT`,
+      `\nExamples:\n  synctl exec -c exec.hs                        apply received changes to the target, exactly once
+  synctl capture -c cpt.hs --offline /backup/binlogs        # cron: resume where the last run stopped, exit 0 when done\n  synctl capture --offline mysql-bin.000042 --to - --format sql\n  synctl capture --offline mysql-bin.000042 --format json --dict DICT`,
     )
     .action(
       wrap(async (opts: { config?: string; offline?: string[]; to?: string[]; format: string; start?: string; state?: string; dict?: string; siteid: string; keyFile?: string; autoPosition?: boolean }) => {

@@ -134,6 +134,8 @@ describe('defaults', () => {
       toggleCase: 0,
       ddlContinue: false,
       softOp: false,
+      zeroDate: null,
+      sysSchema: 'synctl',
     });
   });
 

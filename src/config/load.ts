@@ -192,6 +192,13 @@ const readExec =
     const toggleCase = e.int('toggle_case', { min: 0, max: 2, def: 0 });
     const ddlContinue = e.flag('ddl_continue', false);
     const softOp = e.flag('soft_op', false);
+    const zeroDateText = e.text('zero_date');
+    let zeroDate: string | null = null;
+    if (zeroDateText !== undefined && zeroDateText.toUpperCase() !== 'NULL') {
+      if (/^\d{4}-\d\d-\d\d$/.test(zeroDateText) && !Number.isNaN(Date.parse(zeroDateText))) zeroDate = zeroDateText;
+      else e.error(`'${zeroDateText}' must be NULL or a date YYYY-MM-DD`, 'zero_date');
+    }
+    const sysSchema = e.text('sys_schema') ?? 'synctl';
     for (const n of ['enable_rowid', 'check_index', 'level', 'length_in_char', 'stat_tab', 'trxid_tables']) e.ignored(n);
     e.done();
     return {
@@ -208,6 +215,8 @@ const readExec =
       toggleCase: (toggleCase ?? 0) as ExecConfig['toggleCase'],
       ddlContinue,
       softOp,
+      zeroDate,
+      sysSchema,
     };
   };
 

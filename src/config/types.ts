@@ -147,6 +147,10 @@ export interface ExecConfig {
   readonly ddlContinue: boolean;
   /** keep a copy of a table before DROP/TRUNCATE */
   readonly softOp: boolean;
+  /** what MySQL zero dates become on engines without them: null (SQL NULL, default) or a 'YYYY-MM-DD' date */
+  readonly zeroDate: string | null;
+  /** schema (MySQL: database) holding exec's own tables DMHS_TRXID_TABLE and DMHS_ERROR_TSK_TABLE (default synctl) */
+  readonly sysSchema: string;
 }
 
 /** transfer and route share this shape: recvs in, sends out. */

@@ -50,3 +50,8 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
 }
+
+/** Asserts a finished run exited 0; on failure the message carries its stderr, which says why. */
+export function expectExitOk(run: { code: number | null; stderr: string }, what = 'synctl'): void {
+  if (run.code !== 0) throw new Error(`${what} exited ${run.code}:\n${run.stderr}`);
+}

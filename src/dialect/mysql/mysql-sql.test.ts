@@ -28,7 +28,7 @@ test('insert, update by key (UNCHANGED columns left out), delete by key', () => 
   const before = [7n, '10.50', 'a', null, Buffer.from('x')];
   expect(insertSql(t, before)).toBe("INSERT INTO `app`.`or``ders` (`id`, `amount`, `note`, `at`, `raw`) VALUES (7, 10.50, 'a', NULL, X'78');");
   expect(updateSql(t, before, [7n, '11.00', UNCHANGED, null, UNCHANGED])).toBe(
-    'UPDATE `app`.`or``ders` SET `id` = 7, `amount` = 11.00, `at` = NULL WHERE `id` = 7;',
+    'UPDATE `app`.`or``ders` SET `amount` = 11.00 WHERE `id` = 7;',
   );
   expect(deleteSql(t, before)).toBe('DELETE FROM `app`.`or``ders` WHERE `id` = 7;');
 });

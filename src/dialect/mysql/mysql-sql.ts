@@ -1,10 +1,15 @@
 import type { ColumnDescriptor, Row, TableDescriptor } from '../../model/change';
 import { JsonDiff, Temporal, UNCHANGED, type Value } from '../../model/value';
+import type { ColKind } from '../../verify/types';
+import { identityBinding, type BoundColumn } from '../bound-table';
+import { SqlWriter, type DialectParts } from '../sql-writer';
+import { utcWallClock } from '../temporal-text';
+import { mysqlColumnKind } from './mysql-normalize';
 
 /**
  * MySQL/MariaDB statement text with literal values inlined: for audit output
  * (`capture --format sql`, like `mysqlbinlog -v` but re-executable) and for error
- * records. Exec's hot path uses bound parameters instead.
+ * records, and for exec, which sends many such statements in one round trip.
  * Assumes the session runs with `SET time_zone = '+00:00'` (see SQL_PREAMBLE), so
  * TIMESTAMP values are written in UTC.
  */
@@ -40,39 +45,15 @@ export function literal(v: Value, _col?: ColumnDescriptor): string {
   }
   if (Buffer.isBuffer(v)) return v.length === 0 ? "''" : `X'${v.toString('hex')}'`;
   if (v instanceof Temporal) {
-    return quoteString(v.kind === 'timestamptz' ? v.text.replace(/[+-]\d\d:\d\d$/, '') : v.text);
+    return quoteString(v.kind === 'timestamptz' ? utcWallClock(v.text) : v.text);
   }
   throw new Error(`no MySQL literal for ${String(v)}`);
 }
 
-/** Decimal columns compare as exact numbers: keep them unquoted in WHERE. */
-function valueFor(v: Value, col: ColumnDescriptor): string {
-  if (typeof v === 'string' && /^(decimal|numeric)\b/i.test(col.type) && /^-?\d+(\.\d+)?$/.test(v)) return v;
-  return literal(v, col);
-}
-
-export function insertSql(t: TableDescriptor, after: Row): string {
-  const cols: string[] = [];
-  const vals: string[] = [];
-  t.columns.forEach((c, i) => {
-    const v = after[i]!;
-    if (v === UNCHANGED) return;
-    cols.push(quoteIdent(c.name));
-    vals.push(valueFor(v, c));
-  });
-  return `INSERT INTO ${qualifiedName(t)} (${cols.join(', ')}) VALUES (${vals.join(', ')});`;
-}
-
-/** Key columns when the table has any, else every column the image carries. */
-function whereClause(t: TableDescriptor, before: Row): string {
-  const hasKey = t.columns.some((c) => c.key);
-  const parts: string[] = [];
-  t.columns.forEach((c, i) => {
-    const v = before[i]!;
-    if ((hasKey && !c.key) || v === UNCHANGED) return;
-    parts.push(v === null ? `${quoteIdent(c.name)} IS NULL` : `${quoteIdent(c.name)} = ${valueFor(v, c)}`);
-  });
-  return parts.join(' AND ');
+/** Decimal columns compare as exact numbers: keep them unquoted. */
+function valueFor(v: Value, col: BoundColumn): string {
+  if (typeof v === 'string' && (col.kind === 'decimal' || col.kind === 'int') && /^-?\d+(\.\d+)?$/.test(v)) return v;
+  return literal(v);
 }
 
 /** A partial JSON update as nested JSON_SET/JSON_REPLACE/JSON_REMOVE over the column's current value. */
@@ -86,23 +67,43 @@ function jsonDiffExpr(col: string, d: JsonDiff): string {
   return expr;
 }
 
+/** What MySQL/MariaDB statements do their own way (see SqlWriter). */
+export const MYSQL_PARTS: DialectParts = {
+  quoteIdent,
+  literal: (v, col) => valueFor(v, col),
+  jsonDiff: (column, d) => jsonDiffExpr(column, d),
+  oneRow: (table, where, set) => (set === undefined ? `DELETE FROM ${table} WHERE ${where} LIMIT 1` : `UPDATE ${table} SET ${set} WHERE ${where} LIMIT 1`),
+  upsertTail: (t, set) => {
+    const cols = set.length ? set : [quoteIdent(t.columns[t.key[0]!]!.name)];
+    return ` ON DUPLICATE KEY UPDATE ${cols.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
+  },
+  // MySQL reports a duplicate key as error 1062 without aborting the transaction; INSERT
+  // IGNORE would also hide truncations, so exec catches the error instead
+  ignoreDuplicateTail: () => '',
+};
+
+const writer = new SqlWriter(MYSQL_PARTS);
+
+/** The kind of a source column, from its MySQL type text (audit output binds a table to itself). */
+export function mysqlKindOfType(c: ColumnDescriptor): ColKind {
+  const t = c.type.toLowerCase().replace(/\(.*$/, '').replace(/ .*$/, '');
+  return mysqlColumnKind({ dataType: t, columnType: c.type });
+}
+
+const bind = (t: TableDescriptor) => identityBinding(t, mysqlKindOfType);
+
+export function insertSql(t: TableDescriptor, after: Row): string {
+  return writer.insert(bind(t), [after]) + ';';
+}
+
 export function updateSql(t: TableDescriptor, before: Row, after: Row): string {
-  const sets: string[] = [];
-  t.columns.forEach((c, i) => {
-    const v = after[i]!;
-    if (v === UNCHANGED) return;
-    const name = quoteIdent(c.name);
-    sets.push(`${name} = ${v instanceof JsonDiff ? jsonDiffExpr(name, v) : valueFor(v, c)}`);
-  });
-  const limit = t.columns.some((c) => c.key) ? '' : ' LIMIT 1';
-  return `UPDATE ${qualifiedName(t)} SET ${sets.join(', ')} WHERE ${whereClause(t, before)}${limit};`;
+  return writer.update(bind(t), before, after) + ';';
 }
 
 export function deleteSql(t: TableDescriptor, before: Row): string {
-  const limit = t.columns.some((c) => c.key) ? '' : ' LIMIT 1';
-  return `DELETE FROM ${qualifiedName(t)} WHERE ${whereClause(t, before)}${limit};`;
+  return writer.delete(bind(t), [before]) + ';';
 }
 
 export function truncateSql(t: TableDescriptor): string {
-  return `TRUNCATE TABLE ${qualifiedName(t)};`;
+  return writer.truncate(bind(t)) + ';';
 }

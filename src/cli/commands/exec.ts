@@ -1,0 +1,99 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadSiteConfig } from '../../config/load';
+import type { RecvConfig } from '../../config/types';
+import { openApplyTarget } from '../../dialect/apply-target';
+import { usageError } from '../../errors';
+import { Applier } from '../../exec/applier';
+import { TableBinder } from '../../exec/binder';
+import { ProgressReporter } from '../../exec/progress';
+import { logger } from '../../log';
+import { parseRecvSpec } from '../../net/address';
+import { createInbound } from '../../net/factory';
+import type { Frame } from '../../wire/frame';
+
+export interface ExecCliOptions {
+  readonly config: string;
+  readonly from?: string;
+  readonly keyFile?: string;
+  readonly state?: string;
+}
+
+const log = logger('exec');
+
+/**
+ * `synctl exec`: receive frames (TCP, dir or stdin) and apply their transactions to the
+ * target in source commit order, exactly once (DMHS_TRXID_TABLE), until SIGTERM or the
+ * end of a finite input (stdin).
+ */
+export async function execCommand(opts: ExecCliOptions): Promise<number> {
+  const { config, warnings } = loadSiteConfig(opts.config, opts.keyFile ? { keyFile: opts.keyFile } : {});
+  for (const w of warnings) log.warn(`${w.path}: ${w.message}`);
+  const exec = config.exec;
+  if (!exec) throw usageError(`${opts.config}: has no <exec> element (dmhs/exec)`);
+  const siteid = config.base.siteid;
+  const recv: Pick<RecvConfig, 'source' | 'gateway' | 'tls'> = opts.from ? { source: parseRecvSpec(opts.from), gateway: false } : exec.recv;
+  if (exec.execThr > 1) log.debug(`exec_thr ${exec.execThr}: transactions are applied by one ordered pipeline (parallel workers are not implemented yet)`);
+  const stateDir = opts.state ?? path.join(path.dirname(path.resolve(opts.config)), '.synctl', `exec-${siteid}`);
+  fs.mkdirSync(stateDir, { recursive: true });
+
+  const target = await openApplyTarget(exec);
+  const binder = new TableBinder(target, { caseSensitive: exec.caseSensitive, toggleCase: exec.toggleCase });
+  const applier = new Applier(target, binder, {
+    execTrx: exec.execTrx,
+    execRows: exec.execRows,
+    execPolicy: exec.execPolicy,
+    affectRow: exec.affectRow,
+    ddlContinue: exec.ddlContinue,
+    log,
+  });
+  let link: Awaited<ReturnType<typeof createInbound>> | undefined;
+  const progress = new ProgressReporter(applier.stats, { file: path.join(stateDir, 'progress.json'), log, intervalSec: Math.min(config.base.ckptInterval, 10) });
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${sig}: stopping after the current group (applied changes are committed; a restart resumes)`);
+    void link?.close();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await applier.init();
+    for (const [origin, c] of applier.resumeMap()) log.info(`origin ${origin}: resuming after seq ${c.seq} at ${c.position || '(start)'}`);
+    log.info(`applying to ${target.label}`);
+    link = await createInbound(recv, { siteid, resume: () => applier.resumeMap() });
+    const frames = link.frames()[Symbol.asyncIterator]();
+    const flush = async () => {
+      const acks = await applier.flush();
+      for (const [origin, a] of acks) link!.ack(origin, a.seq, a.position);
+      progress.tick();
+    };
+    const SOON = Symbol('soon');
+    let next = frames.next();
+    for (;;) {
+      // keep taking frames while they are already waiting; apply when the input pauses
+      // or the group is full
+      let r: IteratorResult<Frame> | typeof SOON = await Promise.race([next, new Promise<typeof SOON>((res) => setImmediate(() => res(SOON)))]);
+      if (r === SOON) {
+        await flush();
+        r = await next;
+      }
+      if (r.done) break;
+      next = frames.next();
+      next.catch(() => undefined); // surfaced when awaited
+      await applier.add(r.value);
+      if (applier.pendingOps >= exec.execTrx) await flush();
+      if (stopping) break;
+    }
+    await flush();
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    progress.stop();
+    await link?.close().catch(() => undefined);
+    await target.close();
+  }
+  log.info(`applied ${applier.stats.transactions} transactions, ${applier.stats.rows} rows${applier.stats.lastPosition ? `; now at ${applier.stats.lastPosition}` : ''}`);
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { JsonDiff } from '../../model/value';
+import type { BoundColumn } from '../bound-table';
+import { SqlWriter, type DialectParts } from '../sql-writer';
+import type { ZeroDateRule } from '../zero-date';
+import { pgJsonPath, pgLiteral, pgQuote } from './pg-literal';
+import { pgQuoteIdent } from './postgres-normalize';
+
+/** A partial JSON update as nested jsonb_set / #- over the column's current value. */
+function jsonDiffExpr(column: string, d: JsonDiff, col: BoundColumn): string {
+  let expr = `${column}::jsonb`;
+  for (const st of d.steps) {
+    const path = pgJsonPath(st.path);
+    if (st.op === 'remove') expr = `(${expr} #- ${path})`;
+    else expr = `jsonb_set(${expr}, ${path}, ${pgQuote(st.value ?? 'null')}::jsonb, ${st.op === 'insert' ? 'true' : 'false'})`;
+  }
+  return col.type === 'json' ? `${expr}::json` : expr;
+}
+
+/** What PostgreSQL statements do their own way (see SqlWriter). */
+export function pgParts(opts: { zeroDate: ZeroDateRule }): DialectParts {
+  return {
+    quoteIdent: pgQuoteIdent,
+    literal: (v, col) => pgLiteral(v, col, opts),
+    jsonDiff: jsonDiffExpr,
+    // no LIMIT on UPDATE/DELETE: address one physical row by its ctid
+    oneRow: (table, where, set) =>
+      set === undefined
+        ? `DELETE FROM ${table} WHERE ctid = (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1)`
+        : `UPDATE ${table} SET ${set} WHERE ctid = (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1)`,
+    upsertTail: (t, set) => {
+      const key = t.key.map((i) => pgQuoteIdent(t.columns[i]!.name)).join(', ');
+      if (set.length === 0) return ` ON CONFLICT (${key}) DO NOTHING`;
+      return ` ON CONFLICT (${key}) DO UPDATE SET ${set.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+    },
+    ignoreDuplicateTail: () => ' ON CONFLICT DO NOTHING',
+  };
+}
+
+export function pgWriter(opts: { zeroDate: ZeroDateRule }): SqlWriter {
+  return new SqlWriter(pgParts(opts));
+}

@@ -1,0 +1,135 @@
+import { Client, type QueryResult } from 'pg';
+import type { DbConnection } from '../../config/types';
+import { parseCondition } from '../../dict/condition';
+import { SynctlError } from '../../errors';
+import type { ApplyTarget, ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
+import type { VTable } from '../../verify/types';
+import type { ZeroDateRule } from '../zero-date';
+import { pgQuote, PG_APPLY_SESSION } from './pg-literal';
+import { pgWriter } from './pg-sql';
+import { readPgTables } from './postgres-catalog';
+import { pgQuoteIdent } from './postgres-normalize';
+
+export interface PgTargetOptions {
+  readonly zeroDate: ZeroDateRule;
+  /** schema of exec's own tables (created when missing) */
+  readonly systemSchema: string;
+}
+
+function pgSystemTables(schema: string): SystemTables {
+  const s = pgQuoteIdent(schema);
+  const trx = `${s}.dmhs_trxid_table`;
+  const err = `${s}.dmhs_error_tsk_table`;
+  return {
+    schema,
+    create: () => [
+      `CREATE SCHEMA IF NOT EXISTS ${s}`,
+      `CREATE TABLE IF NOT EXISTS ${trx} (siteid integer NOT NULL, worker integer NOT NULL, seq bigint NOT NULL,
+        pos varchar(1024) NOT NULL, xid varchar(256) NOT NULL, commit_time bigint NOT NULL, trx_count bigint NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (siteid, worker))`,
+      `CREATE TABLE IF NOT EXISTS ${err} (id bigserial PRIMARY KEY, siteid integer NOT NULL, pos varchar(1024) NOT NULL,
+        xid varchar(256) NOT NULL, table_name varchar(512) NOT NULL, op varchar(16) NOT NULL, stmt text NOT NULL,
+        error text NOT NULL, action varchar(16) NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+    ],
+    read: () => `SELECT siteid, worker, seq, pos, xid, commit_time, trx_count FROM ${trx}`,
+    save: (rows: readonly TrxidRow[]) =>
+      `INSERT INTO ${trx} (siteid, worker, seq, pos, xid, commit_time, trx_count, applied_at) VALUES ` +
+      rows
+        .map((r) => `(${r.siteid}, ${r.worker}, ${r.seq}, ${pgQuote(r.position)}, ${pgQuote(r.xid)}, ${Math.trunc(r.commitTimeUs)}, ${r.trxCount}, now())`)
+        .join(', ') +
+      ' ON CONFLICT (siteid, worker) DO UPDATE SET seq = EXCLUDED.seq, pos = EXCLUDED.pos, xid = EXCLUDED.xid,' +
+      ' commit_time = EXCLUDED.commit_time, trx_count = EXCLUDED.trx_count, applied_at = EXCLUDED.applied_at',
+    recordError: (e: ErrorRecord) =>
+      `INSERT INTO ${err} (siteid, pos, xid, table_name, op, stmt, error, action) VALUES (${e.siteid}, ${pgQuote(e.position)}, ${pgQuote(e.xid)}, ` +
+      `${pgQuote(e.table)}, ${pgQuote(e.op)}, ${pgQuote(e.statement.replace(/\0/g, ''))}, ${pgQuote(e.error.replace(/\0/g, ''))}, ${pgQuote(e.action)})`,
+    listErrors: () => `SELECT id, siteid, pos, xid, table_name, op, stmt, error, action, at FROM ${err} ORDER BY id`,
+  };
+}
+
+class PgTarget implements ApplyTarget {
+  readonly sameEngineDdl = 'pg' as const;
+  readonly writer;
+  readonly system;
+  private readonly tables = new Map<string, VTable[]>();
+  private savepoints = 0;
+
+  constructor(
+    private readonly client: Client,
+    readonly label: string,
+    opts: PgTargetOptions,
+  ) {
+    this.writer = pgWriter({ zeroDate: opts.zeroDate });
+    this.system = pgSystemTables(opts.systemSchema);
+  }
+
+  async run(statements: readonly string[]): Promise<number[]> {
+    if (statements.length === 0) return [];
+    const r = (await this.client.query(statements.join(';\n'))) as QueryResult | QueryResult[];
+    const list = Array.isArray(r) ? r : [r];
+    return list.map((x) => x.rowCount ?? 0);
+  }
+
+  async rollback(): Promise<void> {
+    await this.client.query('ROLLBACK');
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    return (await this.client.query(sql)).rows as Record<string, unknown>[];
+  }
+
+  async guarded<T>(work: () => Promise<T>): Promise<T> {
+    const name = `g${++this.savepoints}`;
+    await this.client.query(`SAVEPOINT ${name}`);
+    try {
+      const out = await work();
+      await this.client.query(`RELEASE SAVEPOINT ${name}`);
+      return out;
+    } catch (e) {
+      await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw e;
+    }
+  }
+
+  isDuplicateKey(e: unknown): boolean {
+    return (e as { code?: string })?.code === '23505';
+  }
+
+  async table(schema: string, table: string, caseSensitive: boolean): Promise<VTable | undefined> {
+    const key = caseSensitive ? schema : schema.toLowerCase();
+    let list = this.tables.get(key);
+    if (list === undefined) {
+      const cond = caseSensitive
+        ? parseCondition(`SCH.NAME = ${pgQuote(schema)}`)
+        : parseCondition(`SCH.NAME LIKE '%'`); // names compared below, ignoring case
+      list = (await readPgTables(this.client, cond)).filter((t) => (caseSensitive ? t.schema === schema : t.schema.toLowerCase() === key));
+      this.tables.set(key, list);
+    }
+    return list.find((t) => t.table === table) ?? (caseSensitive ? undefined : list.find((t) => t.table.toLowerCase() === table.toLowerCase()));
+  }
+
+  invalidate(): void {
+    this.tables.clear();
+  }
+
+  ddl(schema: string, sql: string): string[] {
+    return [`SET search_path TO ${pgQuoteIdent(schema)}`, sql];
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+export async function openPgTarget(db: DbConnection, opts: PgTargetOptions): Promise<ApplyTarget> {
+  const label = `postgres ${db.server}:${db.port}/${db.database || 'postgres'}`;
+  const client = new Client({ host: db.server, port: db.port, user: db.user, password: db.password, database: db.database || 'postgres' });
+  try {
+    await client.connect();
+    for (const s of PG_APPLY_SESSION) await client.query(s);
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw new SynctlError('DB', `${label}: cannot connect as ${db.user}: ${(e as Error).message}`, { target: label });
+  }
+  client.on('error', () => undefined); // a dropped connection surfaces as the next query's error
+  return new PgTarget(client, label, opts);
+}

@@ -1,0 +1,449 @@
+import type { BoundTable } from '../dialect/bound-table';
+import { SynctlError } from '../errors';
+import type { Logger } from '../log';
+import type { Op, Row, Transaction } from '../model/change';
+import { comparePositions, formatPosition, parsePosition, type Position } from '../model/position';
+import { JsonDiff, UNCHANGED } from '../model/value';
+import type { ResumeMap } from '../net/link';
+import type { Frame } from '../wire/frame';
+import { decodeDataFrame } from '../wire/batch';
+import type { TableBinder } from './binder';
+import { parseTrxidRows } from './system-rows';
+import type { ApplyTarget, ErrorRecord, TrxidRow } from './target';
+
+export interface ApplierOptions {
+  /** source operations grouped into one target transaction (whole source transactions only) */
+  readonly execTrx: number;
+  /** rows per multi-row INSERT / DELETE ... IN */
+  readonly execRows: number;
+  /** 0 discard the failed transaction, 1 stop, 2 skip the failed operation */
+  readonly execPolicy: 0 | 1 | 2;
+  /** an UPDATE or DELETE that hits no row is a conflict */
+  readonly affectRow: boolean;
+  /** go on after a DDL statement that cannot be applied (recorded) instead of stopping */
+  readonly ddlContinue: boolean;
+  /** row of DMHS_TRXID_TABLE this applier owns, per origin */
+  readonly worker?: number;
+  /** bytes of SQL per round trip (default 1 MiB) */
+  readonly tripBytes?: number;
+  readonly log: Logger;
+}
+
+export interface ApplyStats {
+  transactions: number;
+  rows: number;
+  conflicts: number;
+  errors: number;
+  /** source commit time of the last applied transaction, µs */
+  lastCommitUs: number;
+  lastPosition: string;
+}
+
+interface Unit {
+  readonly tx: Transaction;
+  readonly origin: number;
+}
+
+interface Statement {
+  readonly sql: string;
+  /** affected rows the statement must report (undefined: not checked) */
+  readonly expect?: number;
+}
+
+/** A source engine family, for deciding whether DDL can run on the target as it is. */
+function engineOf(p: Position): 'mysql' | 'pg' | 'mssql' {
+  return p.kind === 'binlog' ? 'mysql' : p.kind;
+}
+
+const isDataOp = (op: Op) => op.kind === 'insert' || op.kind === 'update' || op.kind === 'delete';
+
+/**
+ * Applies source transactions to the target in source commit order, exactly once.
+ *
+ * Whole source transactions are grouped into one target transaction up to `execTrx`
+ * operations; its statements travel as SQL text, many per round trip, and the group's
+ * DMHS_TRXID_TABLE rows are written in the same transaction, so a crash at any instant
+ * leaves the target at a group boundary that the table names. A group that fails (an
+ * error, or a row count that shows a conflict) is rolled back and replayed one source
+ * transaction and one operation at a time, where conflicts are resolved ("source wins")
+ * and failures handled by exec_policy.
+ */
+export class Applier {
+  private readonly checkpoints = new Map<number, TrxidRow>();
+  private group: Unit[] = [];
+  private groupOps = 0;
+  /** parts of a large transaction, joined until its last part arrives */
+  private partial: { origin: number; first: Transaction; ops: Op[]; skip: boolean; startSeq: bigint } | undefined;
+  /** per origin: the last frame whose transactions are all in the group or applied */
+  private consumed = new Map<number, bigint>();
+  readonly stats: ApplyStats = { transactions: 0, rows: 0, conflicts: 0, errors: 0, lastCommitUs: 0, lastPosition: '' };
+  private readonly worker: number;
+  private readonly tripBytes: number;
+
+  constructor(
+    private readonly target: ApplyTarget,
+    private readonly binder: TableBinder,
+    private readonly opts: ApplierOptions,
+  ) {
+    this.worker = opts.worker ?? 0;
+    this.tripBytes = opts.tripBytes ?? 1 << 20;
+  }
+
+  /** Creates exec's tables when missing and reads where each origin stands. */
+  async init(): Promise<void> {
+    await this.target.run(this.target.system.create());
+    for (const r of parseTrxidRows(await this.target.query(this.target.system.read()))) {
+      if (r.worker === this.worker) this.checkpoints.set(r.siteid, r);
+    }
+  }
+
+  /** Where to resume each origin: after the last frame fully applied, at the last applied transaction. */
+  resumeMap(): ResumeMap {
+    const m: ResumeMap = new Map();
+    for (const [origin, c] of this.checkpoints) m.set(origin, { origin, seq: c.seq, position: c.position });
+    return m;
+  }
+
+  checkpoint(origin: number): TrxidRow | undefined {
+    return this.checkpoints.get(origin);
+  }
+
+  get pendingOps(): number {
+    return this.groupOps + (this.partial?.ops.length ?? 0);
+  }
+
+  /** Takes a DATA frame's transactions into the current group (apply with flush()). */
+  async add(frame: Frame): Promise<void> {
+    for (const tx of decodeDataFrame(frame)) {
+      if (this.partial) {
+        this.partial.ops.push(...tx.ops);
+        if (tx.continued) continue;
+        const p = this.partial;
+        this.partial = undefined;
+        if (!p.skip) await this.take({ tx: { ...tx, ops: p.ops }, origin: p.origin });
+        continue;
+      }
+      if (tx.continued) {
+        // parts before the last carry the position where the transaction began
+        const skip = this.applied(frame.origin, tx.position, true);
+        this.partial = { origin: frame.origin, first: tx, ops: [...tx.ops], skip, startSeq: frame.seq };
+        continue;
+      }
+      if (this.applied(frame.origin, tx.position, false)) continue;
+      await this.take({ tx, origin: frame.origin });
+    }
+    this.consumed.set(frame.origin, this.partial && this.partial.origin === frame.origin ? this.partial.startSeq - 1n : frame.seq);
+  }
+
+  /** The transaction at `p` is already on the target (a replay after a restart). */
+  private applied(origin: number, p: Position, isBegin: boolean): boolean {
+    const c = this.checkpoints.get(origin);
+    if (!c || !c.position) return false;
+    const at = parsePosition(c.position);
+    if (at.kind !== p.kind) return false;
+    const cmp = comparePositions(p, at);
+    return isBegin ? cmp < 0 : cmp <= 0;
+  }
+
+  private async take(u: Unit): Promise<void> {
+    const special = u.tx.ops.some((o) => o.kind === 'ddl' || o.kind === 'truncate');
+    if (special) {
+      // DDL and TRUNCATE commit implicitly on MySQL: they go alone, after what came before
+      await this.flush();
+      await this.applyAlone(u);
+      return;
+    }
+    this.group.push(u);
+    this.groupOps += u.tx.ops.length;
+  }
+
+  /**
+   * Applies the group. Returns per origin the frame sequence now fully applied (for acks).
+   */
+  async flush(): Promise<Map<number, { seq: bigint; position: string }>> {
+    const units = this.group;
+    this.group = [];
+    this.groupOps = 0;
+    if (units.length > 0) {
+      const ok = await this.applyGroupFast(units).catch((e: unknown) => {
+        this.opts.log.debug(`group of ${units.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
+        return false;
+      });
+      if (!ok) {
+        await this.target.rollback().catch(() => undefined);
+        for (const u of units) await this.applyAlone(u);
+      }
+    }
+    else await this.saveConsumed();
+    return this.ackable();
+  }
+
+  /** Frames whose transactions were all replays (skipped) still move the saved sequence. */
+  private async saveConsumed(): Promise<void> {
+    const rows: TrxidRow[] = [];
+    for (const [origin, seq] of this.consumed) {
+      const c = this.checkpoints.get(origin);
+      if (c && seq > c.seq) rows.push({ ...c, seq });
+    }
+    if (rows.length === 0) return;
+    await this.target.run([this.target.system.save(rows)]);
+    for (const r of rows) this.checkpoints.set(r.siteid, r);
+  }
+
+  /** Per origin, the frame sequence saved as fully applied: what the link may acknowledge. */
+  private ackable(): Map<number, { seq: bigint; position: string }> {
+    const out = new Map<number, { seq: bigint; position: string }>();
+    for (const origin of this.consumed.keys()) {
+      const c = this.checkpoints.get(origin);
+      if (c) out.set(origin, { seq: c.seq, position: c.position });
+    }
+    return out;
+  }
+
+  /** Checkpoint rows after `units` (in order) are applied. */
+  private advance(units: readonly Unit[]): TrxidRow[] {
+    const rows = new Map<number, TrxidRow>();
+    for (const u of units) {
+      const prev = rows.get(u.origin) ?? this.checkpoints.get(u.origin);
+      rows.set(u.origin, {
+        siteid: u.origin,
+        worker: this.worker,
+        // frames are acknowledged by seq only once their transactions are all applied
+        seq: prev?.seq ?? 0n,
+        position: formatPosition(u.tx.position),
+        xid: u.tx.xid,
+        commitTimeUs: u.tx.commitTimeUs,
+        trxCount: (prev?.trxCount ?? 0n) + 1n,
+      });
+    }
+    for (const [origin, r] of rows) {
+      const seq = this.consumed.get(origin);
+      if (seq !== undefined && seq > r.seq) rows.set(origin, { ...r, seq });
+    }
+    return [...rows.values()];
+  }
+
+  private commitDone(units: readonly Unit[], rows: readonly TrxidRow[]): void {
+    for (const r of rows) this.checkpoints.set(r.siteid, r);
+    for (const u of units) {
+      this.stats.transactions++;
+      for (const op of u.tx.ops) if (isDataOp(op)) this.stats.rows++;
+      this.stats.lastCommitUs = u.tx.commitTimeUs;
+      this.stats.lastPosition = formatPosition(u.tx.position);
+    }
+  }
+
+  /** The whole group in one target transaction, statements batched; false on a conflict. */
+  private async applyGroupFast(units: readonly Unit[]): Promise<boolean> {
+    const statements: Statement[] = [{ sql: 'BEGIN' }];
+    await this.buildStatements(units, statements);
+    const rows = this.advance(units);
+    statements.push({ sql: this.target.system.save(rows) });
+    let trip: Statement[] = [];
+    let bytes = 0;
+    const runTrip = async (): Promise<boolean> => {
+      if (trip.length === 0) return true;
+      const counts = await this.target.run(trip.map((s) => s.sql));
+      const ok = trip.every((s, i) => s.expect === undefined || counts[i] === s.expect);
+      trip = [];
+      bytes = 0;
+      return ok;
+    };
+    for (const s of statements) {
+      trip.push(s);
+      bytes += s.sql.length;
+      if (bytes >= this.tripBytes && !(await runTrip())) return false;
+    }
+    if (!(await runTrip())) return false;
+    await this.target.run(['COMMIT']);
+    this.commitDone(units, rows);
+    return true;
+  }
+
+  /** Consecutive inserts (and deletes) into one table become one multi-row statement. */
+  private async buildStatements(units: readonly Unit[], out: Statement[]): Promise<void> {
+    const w = this.target.writer;
+    const check = this.opts.affectRow;
+    let run: { kind: 'insert' | 'delete'; table: BoundTable; rows: Row[] } | undefined;
+    const close = () => {
+      if (!run) return;
+      const r = run;
+      run = undefined;
+      if (r.kind === 'insert') out.push({ sql: w.insert(r.table, r.rows), expect: r.rows.length });
+      else out.push({ sql: w.delete(r.table, r.rows), ...(check ? { expect: r.rows.length } : {}) });
+    };
+    for (const u of units) {
+      for (const op of u.tx.ops) {
+        if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
+        const t = await this.binder.bind(op.table);
+        if (op.kind === 'update') {
+          close();
+          out.push({ sql: w.update(t, op.before, op.after), ...(check ? { expect: 1 } : {}) });
+          continue;
+        }
+        const kind = op.kind;
+        const row = kind === 'insert' ? op.after : op.before;
+        // a table without a key deletes one matching row per statement
+        if (run && (run.kind !== kind || run.table !== t || run.rows.length >= this.opts.execRows || t.keyless)) close();
+        if (!run) run = { kind, table: t, rows: [] };
+        run.rows.push(row);
+      }
+    }
+    close();
+  }
+
+  /**
+   * One source transaction in its own target transaction, one operation at a time:
+   * conflicts resolved, failures handled by exec_policy and recorded.
+   */
+  private async applyAlone(u: Unit): Promise<void> {
+    const t = this.target;
+    const errors: ErrorRecord[] = [];
+    await t.run(['BEGIN']);
+    for (const op of u.tx.ops) {
+      try {
+        await t.guarded(() => this.applyOne(u, op, errors));
+      } catch (e) {
+        const rec = this.errorRecord(u, op, e);
+        this.stats.errors++;
+        if (this.opts.execPolicy === 2 && op.kind !== 'ddl') {
+          this.opts.log.warn(`${describeOp(u, op)}: ${errorText(e)}; operation skipped (exec_policy 2), recorded in ${t.system.schema} error table`);
+          errors.push({ ...rec, action: 'skipped' });
+          continue;
+        }
+        await t.rollback().catch(() => undefined);
+        const stop = this.opts.execPolicy === 1 || (op.kind === 'ddl' && !this.opts.ddlContinue);
+        const rows = this.advance([u]);
+        // the failure is recorded; a discarded transaction also moves the checkpoint past it
+        await t.run(['BEGIN', t.system.recordError({ ...rec, action: stop ? 'stopped' : 'discarded' }), ...(stop ? [] : [t.system.save(rows)]), 'COMMIT']);
+        if (stop) {
+          throw new SynctlError('APPLY_FAILED', `${describeOp(u, op)}: ${errorText(e)} (exec stopped: exec_policy ${this.opts.execPolicy}${op.kind === 'ddl' ? ', ddl_continue 0' : ''})`, {
+            position: rec.position,
+          });
+        }
+        this.opts.log.warn(`${describeOp(u, op)}: ${errorText(e)}; transaction discarded (exec_policy 0), recorded in ${t.system.schema} error table`);
+        this.commitDone([], rows);
+        return;
+      }
+    }
+    const rows = this.advance([u]);
+    await t.run([...errors.map((e) => t.system.recordError(e)), t.system.save(rows), 'COMMIT']);
+    this.commitDone([u], rows);
+  }
+
+  private async applyOne(u: Unit, op: Op, errors: ErrorRecord[]): Promise<void> {
+    const t = this.target;
+    const w = t.writer;
+    switch (op.kind) {
+      case 'ddl': {
+        if (engineOf(u.tx.position) !== t.sameEngineDdl) {
+          throw new SynctlError('APPLY_SCHEMA', `DDL from another engine is not translated yet: ${op.sql.slice(0, 120)}`);
+        }
+        await t.run(t.ddl(op.schema, op.sql));
+        this.binder.invalidate();
+        return;
+      }
+      case 'truncate': {
+        const target = await this.binder.targetTable(op.table.schema, op.table.table);
+        await t.run([w.truncate({ source: op.table, schema: target.schema, table: target.table, columns: [], key: [], keyless: true })]);
+        return;
+      }
+      case 'insert': {
+        const b = await this.binder.bind(op.table);
+        const ignoring = w.insertIgnoringDuplicate(b, op.after);
+        let inserted: boolean;
+        if (ignoring !== undefined) inserted = (await t.run([ignoring]))[0] === 1;
+        else {
+          try {
+            await t.run([w.insert(b, [op.after])]);
+            inserted = true;
+          } catch (e) {
+            if (!t.isDuplicateKey(e)) throw e;
+            inserted = false;
+          }
+        }
+        if (!inserted) {
+          this.conflict(u, op, 'the row already exists: overwritten with the source row');
+          await t.run([w.upsert(b, op.after)]);
+        }
+        return;
+      }
+      case 'update': {
+        const b = await this.binder.bind(op.table);
+        const n = (await t.run([w.update(b, op.before, op.after)]))[0];
+        if (n !== 0 || !this.opts.affectRow) return;
+        if (op.after.some((v) => v === UNCHANGED || v instanceof JsonDiff)) {
+          throw new SynctlError('APPLY_FAILED', 'update of a row missing on the target, and the source sent only part of the row: cannot insert it');
+        }
+        this.conflict(u, op, 'update of a row missing on the target: inserted the source row');
+        await t.run([w.upsert(b, op.after)]);
+        return;
+      }
+      case 'delete': {
+        const b = await this.binder.bind(op.table);
+        const n = (await t.run([w.delete(b, [op.before])]))[0];
+        if (n === 0 && this.opts.affectRow) {
+          this.conflict(u, op, 'delete of a row missing on the target: skipped');
+          errors.push({ ...this.errorRecord(u, op, new Error('delete of a row missing on the target')), action: 'conflict' });
+        }
+        return;
+      }
+    }
+  }
+
+  private conflict(u: Unit, op: Op, what: string): void {
+    this.stats.conflicts++;
+    this.opts.log.warn(`${describeOp(u, op)}: ${what}`);
+  }
+
+  private errorRecord(u: Unit, op: Op, e: unknown): Omit<ErrorRecord, 'action'> {
+    let statement = '';
+    try {
+      statement = op.kind === 'ddl' ? op.sql : `${op.kind} ${JSON.stringify(rowOf(op), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
+    } catch {
+      statement = op.kind;
+    }
+    return {
+      siteid: u.origin,
+      position: formatPosition(u.tx.position),
+      xid: u.tx.xid,
+      table: op.kind === 'ddl' ? (op.table ? `${op.table.schema}.${op.table.table}` : op.schema) : `${op.table.schema}.${op.table.table}`,
+      op: op.kind,
+      statement: statement.slice(0, 100_000),
+      error: errorText(e).slice(0, 4000),
+    };
+  }
+}
+
+function rowOf(op: Op): unknown {
+  switch (op.kind) {
+    case 'insert':
+      return op.after;
+    case 'update':
+      return { before: op.before, after: op.after };
+    case 'delete':
+      return op.before;
+    default:
+      return null;
+  }
+}
+
+/** 'app.orders key (id=7) at binlog:mariadb-bin.000002:1234 xid 55' for messages. */
+export function describeOp(u: Unit, op: Op): string {
+  const where = `at ${formatPosition(u.tx.position)}${u.tx.xid ? ` xid ${u.tx.xid}` : ''}`;
+  if (op.kind === 'ddl') return `DDL in ${op.schema} ${where}`;
+  const t = op.table;
+  const row = op.kind === 'insert' ? op.after : op.kind === 'truncate' ? undefined : op.before;
+  const key = row
+    ? t.columns
+        .map((c, i) => (c.key ? `${c.name}=${String(row[i] === UNCHANGED ? '?' : Buffer.isBuffer(row[i]) ? (row[i] as Buffer).toString('hex') : row[i])}` : ''))
+        .filter(Boolean)
+        .join(', ')
+    : '';
+  return `${op.kind} ${t.schema}.${t.table}${key ? ` key (${key})` : ''} ${where}`;
+}
+
+function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0]!;
+}

@@ -1,0 +1,75 @@
+import type { SqlWriter } from '../dialect/sql-writer';
+import type { VTable } from '../verify/types';
+
+/**
+ * The database exec writes to, as the apply engine sees it. Each engine implements it
+ * in src/dialect/<engine>/*-target.ts; the engine never asks which one it has.
+ */
+export interface ApplyTarget {
+  /** 'postgres 127.0.0.1:5432/app' for logs and errors (never the password) */
+  readonly label: string;
+  readonly writer: SqlWriter;
+  /** the source engines whose DDL this target runs as it is ('mysql' for MySQL/MariaDB) */
+  readonly sameEngineDdl: 'mysql' | 'pg';
+  /**
+   * Runs the statements in order in one round trip; resolves with each one's affected-row
+   * count. A failing statement rejects the whole trip (the transaction is then unusable
+   * until rollback()).
+   */
+  run(statements: readonly string[]): Promise<number[]>;
+  rollback(): Promise<void>;
+  /** rows of one query (system tables, catalog) */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  /** a statement inside a transaction that may fail without spoiling the transaction */
+  guarded<T>(work: () => Promise<T>): Promise<T>;
+  /** the error is a duplicate-key violation */
+  isDuplicateKey(e: unknown): boolean;
+  /** the target's table, or undefined when it has none by that name (catalog cached until invalidate) */
+  table(schema: string, table: string, caseSensitive: boolean): Promise<VTable | undefined>;
+  invalidate(): void;
+  /** DDL text the source logged, run as is in `schema` (same engine only) */
+  ddl(schema: string, sql: string): string[];
+  readonly system: SystemTables;
+  close(): Promise<void>;
+}
+
+/** One row of DMHS_TRXID_TABLE: how far exec has applied the changes of one origin. */
+export interface TrxidRow {
+  readonly siteid: number;
+  readonly worker: number;
+  /** highest frame sequence whose transactions are all applied */
+  readonly seq: bigint;
+  /** source position of the last applied transaction (resume point, skip boundary) */
+  readonly position: string;
+  readonly xid: string;
+  /** source commit time of the last applied transaction, µs since the epoch */
+  readonly commitTimeUs: number;
+  /** transactions applied so far from this origin */
+  readonly trxCount: bigint;
+}
+
+export interface ErrorRecord {
+  readonly siteid: number;
+  readonly position: string;
+  readonly xid: string;
+  readonly table: string;
+  readonly op: string;
+  /** the statement that failed (or would have run) */
+  readonly statement: string;
+  readonly error: string;
+  /** 'discarded' (transaction), 'skipped' (operation), 'stopped' (exec), 'conflict' (recorded and skipped) */
+  readonly action: string;
+}
+
+/** The exec's own tables on the target and the statements that keep them. */
+export interface SystemTables {
+  /** where they live, as the target spells it */
+  readonly schema: string;
+  create(): string[];
+  read(): string;
+  /** upsert of checkpoint rows, in the same transaction as the data */
+  save(rows: readonly TrxidRow[]): string;
+  recordError(e: ErrorRecord): string;
+  /** every recorded error, newest last */
+  listErrors(): string;
+}
