@@ -82,11 +82,21 @@ export interface BinlogColumn {
   readonly nullable: boolean;
 }
 
-/** One decoded value and the number of bytes it took in the row image. */
+/** One decoded value and the number of bytes it took in the row image (tests, one-off callers). */
 export interface DecodedValue {
   readonly value: Value;
   readonly length: number;
 }
 
-/** Signature of the value decoder (src/capture/mysql/values). */
-export type ColumnValueDecoder = (buf: Buffer, offset: number, col: BinlogColumn) => DecodedValue;
+/**
+ * Where the value just decoded ends: the decoder sets `end` (the offset after the value).
+ * The row walker passes one such object for all the values of an event, so decoding a
+ * value allocates nothing but the value itself (a {value, length} result per value was a
+ * large part of the capture's garbage).
+ */
+export interface ValueEnd {
+  end: number;
+}
+
+/** Signature of the value decoder (src/capture/mysql/values): returns the value, sets `at.end`. */
+export type ColumnValueDecoder = (buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd) => Value;

@@ -98,9 +98,9 @@ describe('every corpus binlog decodes end to end', () => {
   const realValues = path.join(__dirname, 'values', 'index.ts');
   (fs.existsSync(realValues) ? test : test.skip)('with the real value decoder (src/capture/mysql/values) when it exists', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('./values') as { decodeColumnValue: ColumnValueDecoder };
+    const mod = require('./values') as { readColumnValue: ColumnValueDecoder };
     for (const rel of files.filter((f) => !(f in MUST_ERROR))) {
-      const events = await eventsOf(rel, mod.decodeColumnValue);
+      const events = await eventsOf(rel, mod.readColumnValue);
       expect([rel, events.length]).toEqual([rel, scan[rel]!.events]);
     }
   });

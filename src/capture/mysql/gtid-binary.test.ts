@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { binlogPath, readAll } from '../../../test/support/corpora';
-import { decodeColumnValue } from './values';
+import { readColumnValue } from './values';
 import { encodeMysqlVarlenUint, mysqlVarlenUint } from './codec';
 import { binlogDumpGtidCommand, encodeGtidSet, gtidSetEntries } from './gtid-binary';
 import { BufferReader } from '../../wire/buffer-reader';
@@ -12,7 +12,7 @@ test.each([
   'mysql-found/rust_mysql_common/binlog_transaction_with_GTID.000001', // 5.6
 ])('%s: PREVIOUS_GTIDS bytes round-trip', async (rel) => {
   const file = binlogPath(rel);
-  const { items } = await readAll(file, decodeColumnValue);
+  const { items } = await readAll(file, readColumnValue);
   const ev = items.map((i) => i.event).find((e) => e.kind === 'previousGtids');
   if (!ev || ev.kind !== 'previousGtids') throw new Error('no PREVIOUS_GTIDS event');
   const raw = fs.readFileSync(file);

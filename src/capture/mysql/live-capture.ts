@@ -9,7 +9,7 @@ import { BinlogDecoder } from './decoder';
 import type { DictStore } from '../../dict/store';
 import { describeTable, mergeColumns, type DictionaryView } from './dictionary-columns';
 import { DdlDictionaryTracker } from './dictionary-ddl';
-import { decodeColumnValue } from './values';
+import { readColumnValue } from './values';
 
 const log = logger('capture');
 
@@ -64,7 +64,7 @@ export async function* captureLive(opts: LiveCaptureOptions): AsyncGenerator<Tra
     for (;;) {
       let eventPos: BinlogPosition = at;
       const decoder: BinlogDecoder = new BinlogDecoder({
-        decodeValue: decodeColumnValue,
+        decodeValue: readColumnValue,
         resolveColumns: (map): BinlogColumn[] | undefined =>
           mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, eventPos), `${decoder.source} at ${eventPos.pos}`),
       });

@@ -7,7 +7,7 @@ import { BinlogDecoder } from './decoder';
 import { describeTable, DictionaryView, mergeColumns } from './dictionary-columns';
 import { DdlDictionaryTracker } from './dictionary-ddl';
 import { BinlogFileReader, type BinlogStart } from './file-reader';
-import { decodeColumnValue } from './values';
+import { readColumnValue } from './values';
 
 export interface OfflineCaptureOptions {
   /** binlog files, a directory of them, or an index file */
@@ -36,7 +36,7 @@ export async function* captureOffline(opts: OfflineCaptureOptions): AsyncGenerat
   // a buffer ahead of the assembler, so "the last event handled" would lag behind)
   const at = (map: TableMapEvent): BinlogPosition => binlogPosition(decoder.source, map.header.offset);
   const decoder: BinlogDecoder = new BinlogDecoder({
-    decodeValue: decodeColumnValue,
+    decodeValue: readColumnValue,
     resolveColumns: (map): BinlogColumn[] | undefined =>
       mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, at(map)), `${decoder.source} at ${map.header.offset}`),
   });

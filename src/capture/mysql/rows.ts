@@ -1,7 +1,7 @@
 import { isSynctlError, SynctlError } from '../../errors';
 import { UNCHANGED, type Value } from '../../model/value';
 import { lenencAt } from './codec';
-import { MysqlType, type ColumnValueDecoder } from './column';
+import { MysqlType, type ColumnValueDecoder, type ValueEnd } from './column';
 import type { BinlogRow, JsonDiff, PartialRow, TableMapEvent } from './events';
 
 /**
@@ -19,6 +19,9 @@ export interface RowWalkContext {
   /** pre-GA rows: null bits start at bit 1 (the MyISAM record's reserved bit) */
   readonly nullBitShift: number;
 }
+
+/** where each decoded value ends: one object for all values (decoding never re-enters the walker) */
+const valueEnd: ValueEnd = { end: 0 };
 
 function fail(ctx: RowWalkContext, message: string, pos: number): SynctlError {
   const where = ctx.baseOffset >= 0 ? ` at offset ${ctx.baseOffset + pos}` : ` at byte ${pos} of the uncompressed rows`;
@@ -77,9 +80,9 @@ function readImage(
       if (pos > end) throw fail(ctx, `JSON diff of column ${i} (${len} bytes) runs past the event`, pos - len);
       continue;
     }
-    let d;
+    let value: Value;
     try {
-      d = ctx.decodeValue(buf, pos, col);
+      value = ctx.decodeValue(buf, pos, col, valueEnd);
     } catch (e) {
       if (isSynctlError(e)) {
         throw new SynctlError(
@@ -91,11 +94,12 @@ function readImage(
       }
       throw e;
     }
-    pos += d.length;
-    if (pos > end || d.length < 0) {
-      throw fail(ctx, `value of ${table.schema}.${table.table} column ${i} (type ${col.type}) runs past the row data`, pos - d.length);
+    const next = valueEnd.end;
+    if (next > end || next < pos) {
+      throw fail(ctx, `value of ${table.schema}.${table.table} column ${i} (type ${col.type}) runs past the row data`, pos);
     }
-    out[i] = d.value;
+    pos = next;
+    out[i] = value;
   }
   return pos;
 }
@@ -218,7 +222,8 @@ function collectDiffs(
       out.set(i, parseDiffs(ctx, buf, pos, pos + len));
       pos += len;
     } else {
-      pos += ctx.decodeValue(buf, pos, col).length;
+      ctx.decodeValue(buf, pos, col, valueEnd);
+      pos = valueEnd.end;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { SynctlError } from '../../errors';
-import { MysqlType, type BinlogColumn, type DecodedValue } from './column';
+import type { Value } from '../../model/value';
+import { MysqlType, type BinlogColumn, type ValueEnd } from './column';
 
 /**
  * Byte length of one non-NULL value in a row image, from the column type and metadata
@@ -90,8 +91,9 @@ export function columnValueLength(buf: Buffer, pos: number, col: BinlogColumn): 
 }
 
 /** A ColumnValueDecoder that returns each value's raw bytes (a view into the event). */
-export function rawValueDecoder(buf: Buffer, pos: number, col: BinlogColumn): DecodedValue {
+export function rawValueDecoder(buf: Buffer, pos: number, col: BinlogColumn, at: ValueEnd): Value {
   const length = columnValueLength(buf, pos, col);
   need(buf, pos, length, col);
-  return { value: buf.subarray(pos, pos + length), length };
+  at.end = pos + length;
+  return buf.subarray(pos, pos + length);
 }

@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { need, valueError } from './common';
 import { blobLengthBytes, readLength, textOrBytes } from './string';
 
@@ -24,16 +25,16 @@ export const BLOB_COMPRESSED = 141;
 /** upper bound on a decompressed value (MariaDB's max_allowed_packet ceiling is 1 GiB) */
 const MAX_ORIGINAL = 1 << 30;
 
-export function decodeCompressed(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeCompressed(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const lenBytes = col.type === VARCHAR_COMPRESSED ? (col.meta > 255 ? 2 : 1) : blobLengthBytes(col, offset);
   const n = readLength(buf, offset, lenBytes, col, 'compressed value');
   const start = offset + lenBytes;
   need(buf, start, n, col, 'compressed value');
-  const length = lenBytes + n;
-  if (n === 0) return { value: textOrBytes(buf, start, start, col), length };
+  at.end = start + n;
+  if (n === 0) return textOrBytes(buf, start, start, col);
   const header = buf[start]!;
   const method = header >> 4;
-  if (method === 0) return { value: textOrBytes(buf, start + 1, start + n, col), length };
+  if (method === 0) return textOrBytes(buf, start + 1, start + n, col);
   if (method !== 8) throw valueError(col, `unknown compression method ${method}`, start);
   const packLen = header & 7;
   if (packLen < 1 || packLen > 4 || 1 + packLen > n) throw valueError(col, 'bad compressed header', start);
@@ -51,5 +52,5 @@ export function decodeCompressed(buf: Buffer, offset: number, col: BinlogColumn)
   if (out.length !== original) {
     throw valueError(col, `decompressed ${out.length} bytes, header says ${original}`, start);
   }
-  return { value: textOrBytes(out, 0, out.length, col), length };
+  return textOrBytes(out, 0, out.length, col);
 }

@@ -7,7 +7,7 @@ import type { BinlogColumn } from '../column';
 import { MysqlType } from '../column';
 import { BinlogDecoder } from '../decoder';
 import { corporaDir } from '../../../../test/support/corpora';
-import { decodeColumnValue } from './index';
+import { readColumnValue } from './index';
 
 /**
  * Real binlog files from the shared corpora, walked by the real event decoder with the
@@ -33,7 +33,7 @@ interface Row {
 /** every row image of every rows event in a binlog file */
 function readRows(data: Buffer, opts: { unsigned?: Record<string, number[]> } = {}): Row[] {
   const decoder = new BinlogDecoder({
-    decodeValue: decodeColumnValue,
+    decodeValue: readColumnValue,
     resolveColumns: (map) => {
       const unsigned = new Set(opts.unsigned?.[`${map.schema}.${map.table}`] ?? []);
       return map.columns.map((c) => {

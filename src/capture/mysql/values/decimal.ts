@@ -1,4 +1,5 @@
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { padNum, valueError } from './common';
 
 /**
@@ -136,7 +137,7 @@ export function checkPrecision(precision: number, scale: number, col: BinlogColu
   }
 }
 
-export function decodeNewDecimal(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeNewDecimal(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const precision = col.meta >> 8;
   const scale = col.meta & 0xff;
   checkPrecision(precision, scale, col, offset, col.type);
@@ -148,5 +149,6 @@ export function decodeNewDecimal(buf: Buffer, offset: number, col: BinlogColumn)
       offset,
     );
   }
-  return { value: decimalText(buf, offset, precision, scale, col, col.type), length: size };
+  at.end = offset + size;
+  return decimalText(buf, offset, precision, scale, col, col.type);
 }

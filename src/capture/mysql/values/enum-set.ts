@@ -1,4 +1,5 @@
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { need, valueError } from './common';
 
 /**
@@ -19,21 +20,22 @@ function packLength(col: BinlogColumn): number {
   return col.length ?? col.meta & 0xff;
 }
 
-export function decodeEnum(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeEnum(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const n = packLength(col);
   if (n !== 1 && n !== 2) throw valueError(col, `bad ENUM pack length ${n}`, offset);
   need(buf, offset, n, col, 'ENUM');
   const index = n === 1 ? buf[offset]! : buf[offset]! | (buf[offset + 1]! << 8);
   const labels = col.enumValues;
-  if (labels === undefined) return { value: index, length: n };
-  if (index === 0) return { value: '', length: n };
+  at.end = offset + n;
+  if (labels === undefined) return index;
+  if (index === 0) return '';
   if (index > labels.length) {
     throw valueError(col, `ENUM index ${index} beyond the ${labels.length} known labels`, offset);
   }
-  return { value: labels[index - 1]!, length: n };
+  return labels[index - 1]!;
 }
 
-export function decodeSet(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeSet(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const n = packLength(col);
   if (n < 1 || n > 8) throw valueError(col, `bad SET pack length ${n}`, offset);
   need(buf, offset, n, col, 'SET');
@@ -41,7 +43,8 @@ export function decodeSet(buf: Buffer, offset: number, col: BinlogColumn): Decod
   if (labels === undefined) {
     let v = 0n;
     for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[offset + i]!);
-    return { value: v, length: n };
+    at.end = offset + n;
+    return v;
   }
   let s = '';
   let first = true;
@@ -62,5 +65,6 @@ export function decodeSet(buf: Buffer, offset: number, col: BinlogColumn): Decod
       }
     }
   }
-  return { value: s, length: n };
+  at.end = offset + n;
+  return s;
 }

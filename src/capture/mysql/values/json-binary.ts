@@ -1,4 +1,5 @@
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { MysqlType } from '../column';
 import { D2, need, pad4, padHours, padNum, valueError } from './common';
 import { checkPrecision, decimalBinarySize, decimalText } from './decimal';
@@ -58,12 +59,13 @@ function fail(message: string, at: number): Error {
   return valueError(jCol!, `binary JSON: ${message}`, at, MysqlType.JSON);
 }
 
-export function decodeJson(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeJson(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const lenBytes = blobLengthBytes(col, offset);
   const n = readLength(buf, offset, lenBytes, col, 'JSON');
   need(buf, offset + lenBytes, n, col, 'JSON');
   const start = offset + lenBytes;
-  return { value: n === 0 ? 'null' : jsonBinaryToText(buf, start, start + n, col), length: lenBytes + n };
+  at.end = offset + lenBytes + n;
+  return n === 0 ? 'null' : jsonBinaryToText(buf, start, start + n, col);
 }
 
 /** JSON text of the binary JSON document buf[start, end) (end > start). */

@@ -1,4 +1,5 @@
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { need, valueError } from './common';
 
 /**
@@ -15,51 +16,59 @@ import { need, valueError } from './common';
  *   <02 01>); a copy, safe to keep after the row buffer is reused.
  */
 
-export function decodeTiny(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeTiny(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 1, col, 'TINYINT');
   const b = buf[offset]!;
-  return { value: col.unsigned ? b : (b << 24) >> 24, length: 1 };
+  at.end = offset + 1;
+  return col.unsigned ? b : (b << 24) >> 24;
 }
 
-export function decodeShort(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeShort(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 2, col, 'SMALLINT');
   const v = buf[offset]! | (buf[offset + 1]! << 8);
-  return { value: col.unsigned ? v : (v << 16) >> 16, length: 2 };
+  at.end = offset + 2;
+  return col.unsigned ? v : (v << 16) >> 16;
 }
 
-export function decodeInt24(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeInt24(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 3, col, 'MEDIUMINT');
   const v = buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16);
-  return { value: col.unsigned ? v : (v << 8) >> 8, length: 3 };
+  at.end = offset + 3;
+  return col.unsigned ? v : (v << 8) >> 8;
 }
 
-export function decodeLong(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeLong(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 4, col, 'INT');
   const v = buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16) | (buf[offset + 3]! << 24);
-  return { value: col.unsigned ? v >>> 0 : v, length: 4 };
+  at.end = offset + 4;
+  return col.unsigned ? v >>> 0 : v;
 }
 
-export function decodeLongLong(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeLongLong(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 8, col, 'BIGINT');
-  return { value: col.unsigned ? buf.readBigUInt64LE(offset) : buf.readBigInt64LE(offset), length: 8 };
+  at.end = offset + 8;
+  return col.unsigned ? buf.readBigUInt64LE(offset) : buf.readBigInt64LE(offset);
 }
 
-export function decodeFloat(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeFloat(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   // meta is the storage size (4); a FLOAT column with meta 8 would be a DOUBLE in disguise
   const size = col.meta === 8 ? 8 : 4;
   need(buf, offset, size, col, 'FLOAT');
-  return { value: size === 8 ? buf.readDoubleLE(offset) : buf.readFloatLE(offset), length: size };
+  at.end = offset + size;
+  return size === 8 ? buf.readDoubleLE(offset) : buf.readFloatLE(offset);
 }
 
-export function decodeDouble(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeDouble(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 8, col, 'DOUBLE');
-  return { value: buf.readDoubleLE(offset), length: 8 };
+  at.end = offset + 8;
+  return buf.readDoubleLE(offset);
 }
 
-export function decodeYear(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeYear(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 1, col, 'YEAR');
   const b = buf[offset]!;
-  return { value: b === 0 ? 0 : 1900 + b, length: 1 };
+  at.end = offset + 1;
+  return b === 0 ? 0 : 1900 + b;
 }
 
 /**
@@ -72,12 +81,13 @@ export function bitCount(meta: number): number {
   return meta >= 256 ? (meta >> 8) * 8 + (meta & 0xff) : meta;
 }
 
-export function decodeBit(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeBit(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const bits = bitCount(col.meta);
   if (bits < 1 || bits > 64) throw valueError(col, `bad BIT metadata ${col.meta}`, offset);
   const n = (bits + 7) >> 3;
   need(buf, offset, n, col, `BIT(${bits})`);
   const out = Buffer.allocUnsafe(n);
   buf.copy(out, 0, offset, offset + n);
-  return { value: out, length: n };
+  at.end = offset + n;
+  return out;
 }

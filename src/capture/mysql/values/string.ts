@@ -1,4 +1,5 @@
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { MysqlType } from '../column';
 import { columnCharset, decodeText } from './charset';
 import { need, valueError } from './common';
@@ -60,11 +61,12 @@ function payload(buf: Buffer, offset: number, lenBytes: number, col: BinlogColum
   return n;
 }
 
-export function decodeVarchar(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeVarchar(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const lenBytes = col.meta > 255 ? 2 : 1;
   const n = payload(buf, offset, lenBytes, col, 'VARCHAR');
   const start = offset + lenBytes;
-  return { value: textOrBytes(buf, start, start + n, col), length: lenBytes + n };
+  at.end = offset + lenBytes + n;
+  return textOrBytes(buf, start, start + n, col);
 }
 
 /**
@@ -83,20 +85,21 @@ export function stringMaxLength(col: BinlogColumn): number {
   return b1;
 }
 
-export function decodeString(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeString(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const max = stringMaxLength(col);
   const lenBytes = max > 255 ? 2 : 1;
   const n = payload(buf, offset, lenBytes, col, 'CHAR');
   const start = offset + lenBytes;
   let value = textOrBytes(buf, start, start + n, col);
+  at.end = start + n;
   if (Buffer.isBuffer(value)) {
     // BINARY(n) is logged without its trailing 0x00 padding; the column's value has it.
     // Only when the column is known to be binary: without charset metadata a CHAR looks the same.
     const binary = col.charset === 'binary' || col.collation === 63;
     if (binary && value.length < max) value = Buffer.concat([value, Buffer.alloc(max - value.length)]);
-    if (col.logicalType) return { value: formatFixedBinary(value, col.logicalType), length: lenBytes + n };
+    if (col.logicalType) return formatFixedBinary(value, col.logicalType);
   }
-  return { value, length: lenBytes + n };
+  return value;
 }
 
 /** MariaDB's UUID/INET4/INET6 types are fixed-size binary strings in the binlog: give their text form. */
@@ -163,19 +166,21 @@ export function blobLengthBytes(col: BinlogColumn, offset: number): number {
   throw valueError(col, `bad length-bytes metadata ${m}`, offset);
 }
 
-export function decodeBlob(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeBlob(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const lenBytes = blobLengthBytes(col, offset);
   const n = payload(buf, offset, lenBytes, col, 'BLOB');
   const start = offset + lenBytes;
-  return { value: textOrBytes(buf, start, start + n, col), length: lenBytes + n };
+  at.end = offset + lenBytes + n;
+  return textOrBytes(buf, start, start + n, col);
 }
 
 /** GEOMETRY → Buffer of the stored bytes: 4-byte SRID (LE) followed by WKB. */
-export function decodeGeometry(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeGeometry(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const lenBytes = blobLengthBytes(col, offset);
   const n = payload(buf, offset, lenBytes, col, 'GEOMETRY');
   const start = offset + lenBytes;
-  return { value: copyBytes(buf, start, start + n), length: lenBytes + n };
+  at.end = offset + lenBytes + n;
+  return copyBytes(buf, start, start + n);
 }
 
 /**
@@ -184,7 +189,7 @@ export function decodeGeometry(buf: Buffer, offset: number, col: BinlogColumn): 
  * bits, readable with buf.readFloatLE(4 * i). A length that is not a multiple of 4 is
  * malformed; the dimensionality in the metadata is a maximum, so shorter vectors pass.
  */
-export function decodeVector(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeVector(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const lenBytes = blobLengthBytes(col, offset);
   const n = payload(buf, offset, lenBytes, col, 'VECTOR');
   if (n % 4 !== 0) throw valueError(col, `VECTOR length ${n} is not a multiple of 4`, offset);
@@ -192,5 +197,6 @@ export function decodeVector(buf: Buffer, offset: number, col: BinlogColumn): De
     throw valueError(col, `VECTOR of ${n / 4} dimensions exceeds VECTOR(${col.vectorDimensions})`, offset);
   }
   const start = offset + lenBytes;
-  return { value: copyBytes(buf, start, start + n), length: lenBytes + n };
+  at.end = offset + lenBytes + n;
+  return copyBytes(buf, start, start + n);
 }

@@ -1,5 +1,6 @@
 import { Temporal } from '../../../model/value';
-import type { BinlogColumn, DecodedValue } from '../column';
+import type { BinlogColumn, ValueEnd } from '../column';
+import type { Value } from '../../../model/value';
 import { D2, fraction, need, pad4, padHours, valueError, zeroFraction } from './common';
 
 /**
@@ -69,14 +70,15 @@ function checkDatetimeFields(col: BinlogColumn, offset: number, month: number, h
   }
 }
 
-export function decodeDate(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeDate(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   need(buf, offset, 3, col, 'DATE');
   const v = buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16);
   const day = v & 31;
   const month = (v >> 5) & 15;
   const year = v >> 9;
   if (month > 12) throw valueError(col, 'malformed DATE value', offset);
-  return { value: new Temporal('date', dateText(year, month, day)), length: 3 };
+  at.end = offset + 3;
+  return new Temporal('date', dateText(year, month, day));
 }
 
 /** '[-]HH:MM:SS[.f]' from a sign and a non-negative count of microseconds */
@@ -85,7 +87,7 @@ function timeText(negative: boolean, hours: number, minute: number, second: numb
   return negative ? '-' + s : s;
 }
 
-export function decodeTime2(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeTime2(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const fsp = fspOf(col, offset);
   const n = 3 + FRAC_BYTES[fsp]!;
   need(buf, offset, n, col, `TIME(${fsp})`);
@@ -131,10 +133,11 @@ export function decodeTime2(buf: Buffer, offset: number, col: BinlogColumn): Dec
   const minute = (hms >> 6) & 63;
   const second = hms & 63;
   if (minute > 59 || second > 59 || micros >= MICROS_PER_SEC) throw valueError(col, 'malformed TIME value', offset);
-  return { value: new Temporal('time', timeText(negative, hour, minute, second, micros, fsp)), length: n };
+  at.end = offset + n;
+  return new Temporal('time', timeText(negative, hour, minute, second, micros, fsp));
 }
 
-export function decodeDatetime2(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeDatetime2(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const fsp = fspOf(col, offset);
   const n = 5 + FRAC_BYTES[fsp]!;
   need(buf, offset, n, col, `DATETIME(${fsp})`);
@@ -156,7 +159,8 @@ export function decodeDatetime2(buf: Buffer, offset: number, col: BinlogColumn):
   checkDatetimeFields(col, offset, month, hour, minute, second);
   if (year > 9999 || micros >= MICROS_PER_SEC) throw valueError(col, 'malformed DATETIME value', offset);
   const text = datetimeText(year, month, day, hour, minute, second) + fraction(micros, fsp);
-  return { value: new Temporal('datetime', text), length: n };
+  at.end = offset + n;
+  return new Temporal('datetime', text);
 }
 
 // civil date of a day count since 1970-01-01 (H. Hinnant's days_from_civil inverse);
@@ -189,20 +193,21 @@ function timestampText(seconds: number, micros: number, fsp: number): string {
   return datetimeText(cYear, cMonth, cDay, hour, minute, second) + fraction(micros, fsp) + '+00:00';
 }
 
-export function decodeTimestamp2(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+export function decodeTimestamp2(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const fsp = fspOf(col, offset);
   const n = 4 + FRAC_BYTES[fsp]!;
   need(buf, offset, n, col, `TIMESTAMP(${fsp})`);
   const seconds = buf.readUInt32BE(offset);
   const micros = fracMicros(buf, offset + 4, fsp);
   if (micros >= MICROS_PER_SEC) throw valueError(col, 'malformed TIMESTAMP fraction', offset);
-  return { value: new Temporal('timestamptz', timestampText(seconds, micros, fsp)), length: n };
+  at.end = offset + n;
+  return new Temporal('timestamptz', timestampText(seconds, micros, fsp));
 }
 
 // ---- legacy (pre-5.6.4) formats ------------------------------------------------------
 
-export function decodeTimeLegacy(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
-  if (col.meta > 0) return decodeMariaHiresTime(buf, offset, col);
+export function decodeTimeLegacy(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
+  if (col.meta > 0) return decodeMariaHiresTime(buf, offset, col, at);
   need(buf, offset, 3, col, 'TIME');
   // signed 3-byte integer [-]HHHMMSS
   const raw = ((buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16)) << 8) >> 8;
@@ -212,11 +217,12 @@ export function decodeTimeLegacy(buf: Buffer, offset: number, col: BinlogColumn)
   const minute = Math.floor(v / 100) % 100;
   const second = v % 100;
   if (minute > 59 || second > 59) throw valueError(col, 'malformed TIME value', offset);
-  return { value: new Temporal('time', timeText(negative, hours, minute, second, 0, 0)), length: 3 };
+  at.end = offset + 3;
+  return new Temporal('time', timeText(negative, hours, minute, second, 0, 0));
 }
 
-export function decodeDatetimeLegacy(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
-  if (col.meta > 0) return decodeMariaHiresDatetime(buf, offset, col);
+export function decodeDatetimeLegacy(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
+  if (col.meta > 0) return decodeMariaHiresDatetime(buf, offset, col, at);
   need(buf, offset, 8, col, 'DATETIME');
   // unsigned 8-byte integer YYYYMMDDhhmmss (≤ 99991231235959 < 2^53)
   const lo = buf.readUInt32LE(offset);
@@ -233,14 +239,16 @@ export function decodeDatetimeLegacy(buf: Buffer, offset: number, col: BinlogCol
   const second = t % 100;
   checkDatetimeFields(col, offset, month, hour, minute, second);
   if (year > 9999 || day > 31) throw valueError(col, 'malformed DATETIME value', offset);
-  return { value: new Temporal('datetime', datetimeText(year, month, day, hour, minute, second)), length: 8 };
+  at.end = offset + 8;
+  return new Temporal('datetime', datetimeText(year, month, day, hour, minute, second));
 }
 
-export function decodeTimestampLegacy(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
-  if (col.meta > 0) return decodeMariaHiresTimestamp(buf, offset, col);
+export function decodeTimestampLegacy(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
+  if (col.meta > 0) return decodeMariaHiresTimestamp(buf, offset, col, at);
   need(buf, offset, 4, col, 'TIMESTAMP');
   const seconds = buf.readUInt32LE(offset);
-  return { value: new Temporal('timestamptz', timestampText(seconds, 0, 0)), length: 4 };
+  at.end = offset + 4;
+  return new Temporal('timestamptz', timestampText(seconds, 0, 0));
 }
 
 // ---- MariaDB hires (legacy type codes with fsp in the metadata) ----------------------
@@ -264,7 +272,7 @@ function readUIntBE(buf: Buffer, at: number, n: number): number {
   return v;
 }
 
-function decodeMariaHiresTime(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+function decodeMariaHiresTime(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const fsp = fspOf(col, offset);
   const n = HIRES_TIME_BYTES[fsp]!;
   need(buf, offset, n, col, `TIME(${fsp})`);
@@ -280,10 +288,11 @@ function decodeMariaHiresTime(buf: Buffer, offset: number, col: BinlogColumn): D
   const hours = Math.floor(totalSeconds / 3600);
   const minute = Math.floor(totalSeconds / 60) % 60;
   const second = totalSeconds % 60;
-  return { value: new Temporal('time', timeText(negative, hours, minute, second, micros, fsp)), length: n };
+  at.end = offset + n;
+  return new Temporal('time', timeText(negative, hours, minute, second, micros, fsp));
 }
 
-function decodeMariaHiresDatetime(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+function decodeMariaHiresDatetime(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const fsp = fspOf(col, offset);
   const n = HIRES_DATETIME_BYTES[fsp]!;
   need(buf, offset, n, col, `DATETIME(${fsp})`);
@@ -305,10 +314,11 @@ function decodeMariaHiresDatetime(buf: Buffer, offset: number, col: BinlogColumn
   const year = Number(rest / 13n);
   if (year > 9999) throw valueError(col, 'malformed DATETIME value', offset);
   const text = datetimeText(year, month, day, hour, minute, second) + fraction(micros, fsp);
-  return { value: new Temporal('datetime', text), length: n };
+  at.end = offset + n;
+  return new Temporal('datetime', text);
 }
 
-function decodeMariaHiresTimestamp(buf: Buffer, offset: number, col: BinlogColumn): DecodedValue {
+function decodeMariaHiresTimestamp(buf: Buffer, offset: number, col: BinlogColumn, at: ValueEnd): Value {
   const fsp = fspOf(col, offset);
   const fracBytes = FRAC_BYTES[fsp]!;
   const n = 4 + fracBytes;
@@ -316,7 +326,8 @@ function decodeMariaHiresTimestamp(buf: Buffer, offset: number, col: BinlogColum
   const seconds = buf.readUInt32BE(offset);
   const micros = readUIntBE(buf, offset + 4, fracBytes) * SEC_PART_UNIT[fsp]!;
   if (micros >= MICROS_PER_SEC) throw valueError(col, 'malformed TIMESTAMP fraction', offset);
-  return { value: new Temporal('timestamptz', timestampText(seconds, micros, fsp)), length: n };
+  at.end = offset + n;
+  return new Temporal('timestamptz', timestampText(seconds, micros, fsp));
 }
 
 /** '0000-00-00 00:00:00' with fsp zero digits: the zero DATETIME (exported for tests) */
