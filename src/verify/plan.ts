@@ -16,6 +16,8 @@ export interface SideSql {
   /** canonical text expression per paired column */
   readonly canon: readonly string[];
   readonly keyExprs: readonly string[];
+  /** the chunk digest query for a WHERE clause */
+  readonly digest: (where: string) => string;
 }
 
 export interface PairPlan {
@@ -31,6 +33,8 @@ export interface PairPlan {
   /** SQL alone gives equal texts on both sides: chunks can be hashed in the database */
   readonly dbHash: boolean;
   readonly compareKey: (a: TextRow, b: TextRow) => number;
+  /** order of two key tuples (canonical key texts, key order) */
+  readonly compareKeys: (a: readonly Text[], b: readonly Text[]) => number;
   /** the send's row conditions for this table (row-filter.ts); absent: every row */
   readonly scope?: RowScope;
 }
@@ -68,14 +72,22 @@ export function planPair(
     if (kinds.includes('float')) return 'float';
     return undefined;
   });
+  // same engine, same digest function and identical column types: hash the stored values' own
+  // text (several times cheaper than the canonical text; rows are still compared canonically)
+  const fast =
+    !crossEngine && sides.src.fastDigest === sides.dst.fastDigest && srcCols.every((c, i) => c.type === dstCols[i]!.type && c.kind === dstCols[i]!.kind);
   const sideSql = (side: Side, t: VTable, cols: VColumn[]): SideSql => {
     const q = cols.map((c) => side.ident(c.name));
+    const from = side.table(t.schema, t.table);
+    const canon = cols.map((c, i) => side.canon(c, q[i]!, crossEngine));
+    const text = fast ? side.rawRowText(cols.map((c, i) => ({ q: q[i]!, kind: c.kind }))) : side.rowText(canon);
     return {
       side,
-      from: side.table(t.schema, t.table),
+      from,
       cols,
-      canon: cols.map((c, i) => side.canon(c, q[i]!, crossEngine)),
+      canon,
       keyExprs: keyIdx.map((i) => side.keyExpr(cols[i]!, q[i]!)),
+      digest: (where) => (fast ? side.fastDigestSql(text, from, where) : side.digestSql(text, from, where)),
     };
   };
   const src = sideSql(sides.src, source, srcCols);
@@ -84,6 +96,13 @@ export function planPair(
     return 'no primary key, and float/JSON columns whose text only JS can align across engines (no common row order)';
   }
   const cmps = keyIdx.map((i) => keyComparator(srcCols[i]!.kind));
+  const compareKeys = (a: readonly Text[], b: readonly Text[]): number => {
+    for (let j = 0; j < cmps.length; j++) {
+      const r = cmps[j]!(a[j]!, b[j]!);
+      if (r !== 0) return r;
+    }
+    return 0;
+  };
   const compareKey =
     keyIdx.length === 0
       ? compareAll
@@ -105,6 +124,7 @@ export function planPair(
     keyIdx,
     dbHash: js.every((j) => j === undefined),
     compareKey,
+    compareKeys,
   };
 }
 

@@ -15,6 +15,9 @@ import {
   mysqlFilterLike,
   mysqlFilterLiteral,
   mysqlFilterOperand,
+  mysqlFastDigestKind,
+  mysqlFastDigestSql,
+  mysqlRawRowText,
   type FilterOperand,
   mysqlKeyExpr,
   mysqlKeyParam,
@@ -29,6 +32,7 @@ import {
   pgFilterLike,
   pgFilterLiteral,
   pgFilterOperand,
+  pgRawRowText,
   pgKeyExpr,
   pgKeyParam,
   pgQuoteIdent,
@@ -61,6 +65,13 @@ export interface Side {
   valueParam(col: VColumn, n: number): string;
   rowText(exprs: readonly string[]): string;
   digestSql(rowText: string, from: string, where: string): string;
+  /**
+   * Same engine and column types on both sides: a cheaper digest over the stored values' own
+   * text. Used only when both sides name the same `fastDigest`.
+   */
+  readonly fastDigest: string;
+  rawRowText(cols: readonly { q: string; kind: VColumn['kind'] }[]): string;
+  fastDigestSql(rowText: string, from: string, where: string): string;
   /** ORDER BY term for a canonical text when rows have no key (code point order, NULL first) */
   orderText(expr: string): string;
   nullSafeEq(expr: string, param: string): string;
@@ -81,12 +92,16 @@ function dbError(side: string, e: unknown): SynctlError {
 
 class MysqlSide implements Side {
   readonly engine = 'mysql' as const;
+  readonly fastDigest: 'crc32+crc32c' | 'md5';
   private constructor(
     readonly label: string,
     private readonly core: mysql.Connection,
     readonly promise: MysqlPromise,
     private readonly writer: MysqlPromise,
-  ) {}
+    version: string,
+  ) {
+    this.fastDigest = mysqlFastDigestKind(version);
+  }
 
   static async open(label: string, db: DbConnection): Promise<MysqlSide> {
     const cfg: mysql.ConnectionOptions = {
@@ -110,7 +125,8 @@ class MysqlSide implements Side {
         await p.query(s);
         await w.query(s);
       }
-      return new MysqlSide(label, core, p, w);
+      const [v] = await p.query<RowDataPacket[]>({ sql: 'SELECT VERSION()', rowsAsArray: true });
+      return new MysqlSide(label, core, p, w, String((v as unknown as unknown[][])[0]?.[0] ?? ''));
     } catch (e) {
       throw dbError(label, e);
     }
@@ -177,6 +193,10 @@ class MysqlSide implements Side {
   }
   rowText = mysqlRowText;
   digestSql = mysqlChunkDigestSql;
+  rawRowText = mysqlRawRowText;
+  fastDigestSql(rowText: string, from: string, where: string): string {
+    return mysqlFastDigestSql(this.fastDigest, rowText, from, where);
+  }
   orderText(expr: string): string {
     return `CAST(${expr} AS BINARY)`;
   }
@@ -288,6 +308,9 @@ class PgSide implements Side {
   }
   rowText = pgRowText;
   digestSql = pgChunkDigestSql;
+  readonly fastDigest = 'pg-md5';
+  rawRowText = pgRawRowText;
+  fastDigestSql = pgChunkDigestSql;
   orderText(expr: string): string {
     return `(${expr}) COLLATE "C" NULLS FIRST`;
   }

@@ -58,6 +58,8 @@ export interface TableReport {
   readonly differingColumns: readonly string[];
   readonly chunks: number;
   readonly chunksDescended: number;
+  /** rows fetched row by row (both sides): what hashing did not settle */
+  readonly rowsRead: number;
   readonly seconds: number;
   /** with --rows: each differing key (canonical key text) */
   readonly keys?: readonly DiffKey[];

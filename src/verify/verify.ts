@@ -124,6 +124,7 @@ function emptyReport(source: string, target: string, status: TableReport['status
     differingColumns: [],
     chunks: 0,
     chunksDescended: 0,
+    rowsRead: 0,
     seconds: 0,
   };
 }
@@ -197,6 +198,7 @@ async function runOne(src: Side, dst: Side, w: Work, opts: VerifyOptions, chunk:
     differingColumns: [...diffCols],
     chunks: stats.chunks,
     chunksDescended: stats.chunksDescended,
+    rowsRead: stats.rowsRead,
     seconds: (Date.now() - t0) / 1000,
     ...(opts.rows === true ? { keys, ...(truncated ? { keysTruncated: true } : {}) } : {}),
     ...(repairer !== undefined && diffs > 0 ? { repair: { ...repairer.counts, equalAfter: false } } : {}),

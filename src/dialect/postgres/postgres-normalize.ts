@@ -114,13 +114,17 @@ export function pgRowText(exprs: readonly string[]): string {
   return exprs.map((e) => `COALESCE(char_length(${e})::text || ':' || ${e}, 'N')`).join(" || ',' || ");
 }
 
-/** Twin of mysqlChunkDigestSql: same count and sums of 60-bit MD5 slices. */
+/** Twin of mysqlChunkDigestSql: same count and sum of a 60-bit MD5 slice. */
 export function pgChunkDigestSql(rowText: string, from: string, where: string): string {
   return (
-    `SELECT count(*)::text AS n, sum(('x' || substr(h, 1, 15))::bit(60)::bigint)::text AS a, ` +
-    `sum(('x' || substr(h, 16, 15))::bit(60)::bigint)::text AS b ` +
+    `SELECT count(*)::text AS n, sum(('x' || substr(h, 1, 15))::bit(60)::bigint)::text AS a ` +
     `FROM (SELECT md5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
   );
+}
+
+/** Same engine, same column types: the row value's own text (ROW(...)::text quotes every field). */
+export function pgRawRowText(cols: readonly { q: string }[]): string {
+  return `ROW(${cols.map(({ q }) => q).join(', ')})::text`;
 }
 
 /** Row-filter pushdown, twin of mysqlFilterOperand: numeric, text in "C" (code point) order, bytea. */
