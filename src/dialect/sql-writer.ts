@@ -15,10 +15,13 @@ export interface DialectParts {
   jsonDiff(columnSql: string, d: JsonDiff, col: BoundColumn): string;
   /** UPDATE (set given) or DELETE of exactly one row matching `where` (tables without a key) */
   oneRow(table: string, where: string, set?: string): string;
-  /** INSERT ... that overwrites the existing row with the same key (source wins) */
-  upsertTail(t: BoundTable, setColumns: readonly string[]): string;
-  /** INSERT ... that does nothing when the key exists ('' when the engine reports a duplicate as an error instead) */
-  ignoreDuplicateTail(t: BoundTable): string;
+  /**
+   * A statement inserting one row (`columns`, `values` already SQL) that overwrites the
+   * row with the same key instead (source wins); `set` lists the non-key columns.
+   */
+  upsert(table: string, t: BoundTable, columns: readonly string[], values: string, set: readonly string[]): string;
+  /** A statement inserting one row unless its key exists (affected rows 0); undefined when the engine reports a duplicate as an error instead */
+  insertUnlessExists(table: string, t: BoundTable, columns: readonly string[], values: string): string | undefined;
 }
 
 /**
@@ -34,25 +37,29 @@ export class SqlWriter {
   }
 
   /** One multi-row INSERT. Rows must come from the same table; UNCHANGED values become DEFAULT. */
-  insert(t: BoundTable, rows: readonly Row[], tail = ''): string {
+  insert(t: BoundTable, rows: readonly Row[]): string {
     const idx = boundIndexes(t);
     const cols = idx.map((i) => this.d.quoteIdent(t.columns[i]!.name));
-    const values = rows.map((r) => '(' + idx.map((i) => this.value(r[i]!, t.columns[i]!)).join(', ') + ')');
-    return `INSERT INTO ${this.tableName(t)} (${cols.join(', ')}) VALUES ${values.join(', ')}${tail}`;
+    return `INSERT INTO ${this.tableName(t)} (${cols.join(', ')}) VALUES ${rows.map((r) => this.tuple(idx, r, t)).join(', ')}`;
   }
 
   /** INSERT that replaces the row holding the same key (conflict strategy "source wins"). */
   upsert(t: BoundTable, after: Row): string {
-    const set = boundIndexes(t)
-      .filter((i) => after[i] !== UNCHANGED && !t.key.includes(i))
-      .map((i) => this.d.quoteIdent(t.columns[i]!.name));
-    return this.insert(t, [after], this.d.upsertTail(t, set));
+    const idx = boundIndexes(t).filter((i) => after[i] !== UNCHANGED);
+    const cols = idx.map((i) => this.d.quoteIdent(t.columns[i]!.name));
+    const set = idx.filter((i) => !t.key.includes(i)).map((i) => this.d.quoteIdent(t.columns[i]!.name));
+    return this.d.upsert(this.tableName(t), t, cols, this.tuple(idx, after, t), set);
   }
 
   /** INSERT that leaves an existing row with the same key alone (affected rows 0), where the engine can. */
   insertIgnoringDuplicate(t: BoundTable, after: Row): string | undefined {
-    const tail = this.d.ignoreDuplicateTail(t);
-    return tail ? this.insert(t, [after], tail) : undefined;
+    const idx = boundIndexes(t).filter((i) => after[i] !== UNCHANGED);
+    const cols = idx.map((i) => this.d.quoteIdent(t.columns[i]!.name));
+    return this.d.insertUnlessExists(this.tableName(t), t, cols, this.tuple(idx, after, t));
+  }
+
+  private tuple(idx: readonly number[], r: Row, t: BoundTable): string {
+    return '(' + idx.map((i) => this.value(r[i]!, t.columns[i]!)).join(', ') + ')';
   }
 
   /**

@@ -73,13 +73,13 @@ export const MYSQL_PARTS: DialectParts = {
   literal: (v, col) => valueFor(v, col),
   jsonDiff: (column, d) => jsonDiffExpr(column, d),
   oneRow: (table, where, set) => (set === undefined ? `DELETE FROM ${table} WHERE ${where} LIMIT 1` : `UPDATE ${table} SET ${set} WHERE ${where} LIMIT 1`),
-  upsertTail: (t, set) => {
-    const cols = set.length ? set : [quoteIdent(t.columns[t.key[0]!]!.name)];
-    return ` ON DUPLICATE KEY UPDATE ${cols.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
+  upsert: (table, t, cols, values, set) => {
+    const update = set.length ? set : [quoteIdent(t.columns[t.key[0]!]!.name)];
+    return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON DUPLICATE KEY UPDATE ${update.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
   },
   // MySQL reports a duplicate key as error 1062 without aborting the transaction; INSERT
   // IGNORE would also hide truncations, so exec catches the error instead
-  ignoreDuplicateTail: () => '',
+  insertUnlessExists: () => undefined,
 };
 
 const writer = new SqlWriter(MYSQL_PARTS);

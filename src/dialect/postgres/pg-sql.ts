@@ -27,12 +27,12 @@ export function pgParts(opts: { zeroDate: ZeroDateRule }): DialectParts {
       set === undefined
         ? `DELETE FROM ${table} WHERE ctid = (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1)`
         : `UPDATE ${table} SET ${set} WHERE ctid = (SELECT ctid FROM ${table} WHERE ${where} LIMIT 1)`,
-    upsertTail: (t, set) => {
+    upsert: (table, t, cols, values, set) => {
       const key = t.key.map((i) => pgQuoteIdent(t.columns[i]!.name)).join(', ');
-      if (set.length === 0) return ` ON CONFLICT (${key}) DO NOTHING`;
-      return ` ON CONFLICT (${key}) DO UPDATE SET ${set.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+      const tail = set.length === 0 ? `DO NOTHING` : `DO UPDATE SET ${set.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+      return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON CONFLICT (${key}) ${tail}`;
     },
-    ignoreDuplicateTail: () => ' ON CONFLICT DO NOTHING',
+    insertUnlessExists: (table, _t, cols, values) => `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON CONFLICT DO NOTHING`,
   };
 }
 
