@@ -58,6 +58,8 @@ interface OpenTx {
   parts: number;
 }
 
+const NONE: readonly Transaction[] = Object.freeze([]);
+
 const DML_RE = /^\s*(insert|update|delete|replace|load\s+data)\b/i;
 const IGNORED_IN_TX_RE = /^\s*(savepoint|rollback\s+to|release\s+savepoint)\b/i;
 
@@ -74,6 +76,8 @@ export class TransactionAssembler {
   private readonly descriptors = new Map<number, { map: TableMapEvent; table: TableDescriptor }>();
   private readonly byName = new Map<string, TableDescriptor>();
   private last: BinlogPosition | undefined;
+  /** transactions completed by the event being handled */
+  private readonly done: Transaction[] = [];
 
   constructor(private readonly opts: AssemblerOptions) {
     const g = opts.gtid ?? '';
@@ -87,10 +91,11 @@ export class TransactionAssembler {
   }
 
   /** Feeds one event; returns the transactions it completes (usually none or one). */
-  push(pe: PositionedEvent): Transaction[] {
-    const out: Transaction[] = [];
-    this.handle(pe.event, pe, out);
-    return out;
+  push(pe: PositionedEvent): readonly Transaction[] {
+    if (this.done.length !== 0) this.done.length = 0; // left by an event that threw
+    this.handle(pe.event, pe, this.done);
+    // most events complete nothing: no array per event for those
+    return this.done.length === 0 ? NONE : this.done.splice(0);
   }
 
   private gtidText(): string {

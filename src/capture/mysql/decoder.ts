@@ -118,21 +118,79 @@ const ROWS_KINDS: Record<number, RowsKind> = {
  * ROWS_QUERY / ANNOTATE_ROWS carry the statement text of every row event (a 1000-row
  * INSERT is most of a sysbench binlog) and replication rarely reads it: decode on demand.
  */
-function lazySqlEvent<K extends 'rowsQuery' | 'annotateRows'>(kind: K, header: BinlogEventHeader, text: Buffer): { kind: K; header: BinlogEventHeader; readonly sql: string } {
-  let sql: string | undefined;
-  return {
-    kind,
-    header,
-    get sql() {
-      return (sql ??= text.toString('utf8'));
-    },
-  };
+class LazySqlEvent<K extends 'rowsQuery' | 'annotateRows'> {
+  private text: Buffer | string;
+
+  constructor(
+    readonly kind: K,
+    readonly header: BinlogEventHeader,
+    text: Buffer,
+  ) {
+    this.text = text;
+  }
+
+  get sql(): string {
+    if (typeof this.text !== 'string') this.text = this.text.toString('utf8');
+    return this.text;
+  }
+}
+
+/** '<file>: <TYPE> event at offset N', which names an event in errors (built only for an error) */
+function eventWhat(source: string, type: number, offset: number): string {
+  return `${source}: ${eventTypeName(type)} event at offset ${offset}`;
+}
+
+const NO_OPTIONS = {};
+
+/**
+ * The decoder's one reader, re-pointed at each event body. Its errors name the event; the
+ * name is built only when an error is thrown (not a string per event).
+ */
+class EventReader extends BufferReader {
+  source = '';
+  type = 0;
+  eventOffset = 0;
+
+  point(body: Buffer, source: string, type: number, eventOffset: number): this {
+    this.source = source;
+    this.type = type;
+    this.eventOffset = eventOffset;
+    return this.setBuffer(body, NO_OPTIONS);
+  }
+
+  override error(message: string, at: number = this.offset): SynctlError {
+    const what = eventWhat(this.source, this.type, this.eventOffset);
+    const offset = this.eventOffset + at;
+    return new SynctlError('WIRE_DECODE', `${what}: ${message} at offset ${offset}`, { what, offset });
+  }
+}
+
+/** The row walker's context, one per decoder, re-pointed at each rows event. */
+class RowsContext implements RowWalkContext {
+  source = '';
+  type = 0;
+  eventOffset = 0;
+  baseOffset = 0;
+  nullBitShift = 0;
+
+  constructor(readonly decodeValue: ColumnValueDecoder) {}
+
+  what(): string {
+    return eventWhat(this.source, this.type, this.eventOffset);
+  }
+}
+
+/** A TABLE_MAP decoded before, by table id: a busy binlog repeats the same one before every rows event. */
+interface KnownTableMap {
+  /** the event body after the common header (a copy) */
+  readonly body: Buffer;
+  /** decoded from that copy (its views point there); header and resolved columns are per event */
+  readonly map: TableMapEvent;
 }
 
 export class BinlogDecoder {
   /** names the binlog in error messages */
   source: string;
-  private readonly decodeValue: ColumnValueDecoder;
   private readonly resolveColumns: ((map: TableMapEvent) => readonly BinlogColumn[] | undefined) | undefined;
   private readonly verify: boolean;
   private fde: FormatDescriptionEvent | undefined;
@@ -142,10 +200,14 @@ export class BinlogDecoder {
   private permutation: readonly number[] | undefined;
   private mariadb = false;
   private readonly tables = new Map<number, TableMapEvent>();
-  private readonly r = new BufferReader(Buffer.alloc(0), { what: 'binlog event' });
+  private readonly r = new EventReader();
+  private readonly rowsCtx: RowsContext;
+  private readonly knownMaps = new Map<number, KnownTableMap>();
+  /** the last columns-present bitmap copied: rows events of a table repeat it, so they share one copy */
+  private lastBitmap: Buffer = EMPTY;
 
   constructor(options: BinlogDecoderOptions) {
-    this.decodeValue = options.decodeValue;
+    this.rowsCtx = new RowsContext(options.decodeValue);
     this.resolveColumns = options.resolveColumns;
     this.verify = options.verifyChecksum ?? true;
     this.source = options.source ?? 'binlog';
@@ -187,6 +249,7 @@ export class BinlogDecoder {
     this.permutation = undefined;
     this.mariadb = false;
     this.tables.clear();
+    this.knownMaps.clear();
   }
 
   /** Decodes one whole event (header .. checksum) that starts at `fileOffset`. */
@@ -224,17 +287,17 @@ export class BinlogDecoder {
       flags: bytes.readUInt16LE(17),
       offset,
     };
-    const what = `${this.source}: ${eventTypeName(type)} event at offset ${offset}`;
+    if (type === EventType.FORMAT_DESCRIPTION) return this.decodeFde(bytes, header);
 
-    if (type === EventType.FORMAT_DESCRIPTION) return this.decodeFde(bytes, header, what);
-
-    let bodyEnd = eventSize;
+    let body = bytes;
     if (topLevel && this.checksum === 'crc32') {
       if (eventSize < HEADER_LEN + 4) throw this.err(offset, `${eventSize}-byte event too short for its CRC32`);
-      bodyEnd = eventSize - 4;
-      if (this.verify) this.checkCrc(bytes, bodyEnd, offset, false);
+      // one view of the event without its trailer, for the CRC and for decoding
+      body = bytes.subarray(0, eventSize - 4);
+      if (this.verify) this.checkCrc(body, bytes.readUInt32LE(eventSize - 4), offset);
     }
-    const r = this.r.setBuffer(bytes.subarray(0, bodyEnd), { what, baseOffset: offset });
+    const bodyEnd = body.length;
+    const r = this.r.point(body, this.source, type, offset);
     if (this.headerLength > bodyEnd) throw this.err(offset, `event shorter than the ${this.headerLength}-byte header`);
     r.seek(this.headerLength);
 
@@ -270,22 +333,18 @@ export class BinlogDecoder {
       case EventType.USER_VAR:
         return this.decodeUserVar(r, header);
       case EventType.TABLE_MAP: {
-        let map = decodeTableMap(r, bytes, header, this.phl(raw, type), this.mariadb);
-        if (this.resolveColumns) {
-          const cols = this.resolveColumns(map);
-          if (cols) map = { ...map, columns: cols };
-        }
+        const map = this.tableMapEvent(r, body, header, raw, type);
         this.tables.set(map.tableId, map);
         return map;
       }
       case EventType.PARTIAL_UPDATE_ROWS:
-        return this.decodeRows(r, bytes, header, raw, type, { action: 'update', version: 2, compressed: false }, what, true);
+        return this.decodeRows(r, body, header, raw, type, { action: 'update', version: 2, compressed: false }, true);
       case EventType.ROWS_QUERY: {
         if (!r.done) r.skip(1); // length byte (wrong for long statements: the rest is the text)
-        return lazySqlEvent('rowsQuery', header, r.bytes(r.remaining));
+        return new LazySqlEvent('rowsQuery', header, r.bytes(r.remaining));
       }
       case EventType.MARIA_ANNOTATE_ROWS:
-        return lazySqlEvent('annotateRows', header, r.bytes(r.remaining));
+        return new LazySqlEvent('annotateRows', header, r.bytes(r.remaining));
       case EventType.GTID:
       case EventType.ANONYMOUS_GTID:
         return this.decodeGtid(r, header, type === EventType.ANONYMOUS_GTID);
@@ -322,19 +381,14 @@ export class BinlogDecoder {
       }
       default: {
         const rows = ROWS_KINDS[type];
-        if (rows !== undefined) return this.decodeRows(r, bytes, header, raw, type, rows, what, false);
+        if (rows !== undefined) return this.decodeRows(r, body, header, raw, type, rows, false);
         return { kind: 'unknown', header, raw: Buffer.from(bytes) };
       }
     }
   }
 
-  private checkCrc(bytes: Buffer, bodyEnd: number, offset: number, clearInUse: boolean): void {
-    const stored = bytes.readUInt32LE(bodyEnd);
-    let data = bytes.subarray(0, bodyEnd);
-    if (clearInUse && (bytes[17]! & LOG_EVENT_BINLOG_IN_USE_F) !== 0) {
-      data = Buffer.from(data);
-      data[17] = data[17]! & ~LOG_EVENT_BINLOG_IN_USE_F;
-    }
+  /** Throws unless the CRC32 of `data` (an event without its trailer) is `stored`. */
+  private checkCrc(data: Buffer, stored: number, offset: number): void {
     const computed = zlib.crc32(data) >>> 0;
     if (computed !== stored) {
       throw this.err(
@@ -345,8 +399,8 @@ export class BinlogDecoder {
     }
   }
 
-  private decodeFde(bytes: Buffer, header: BinlogEventHeader, what: string): FormatDescriptionEvent {
-    const r = this.r.setBuffer(bytes, { what, baseOffset: header.offset });
+  private decodeFde(bytes: Buffer, header: BinlogEventHeader): FormatDescriptionEvent {
+    const r = this.r.point(bytes, this.source, EventType.FORMAT_DESCRIPTION, header.offset);
     r.seek(HEADER_LEN);
     const binlogVersion = r.u16le();
     const serverVersion = r.latin1(50).replace(/\0.*$/s, '');
@@ -365,7 +419,15 @@ export class BinlogDecoder {
       if (alg !== 0 && alg !== 1 && alg !== 255) throw r.error(`unknown checksum algorithm ${alg}`, phEnd);
     }
     const postHeaderLengths = Array.from(bytes.subarray(r.offset, phEnd));
-    if (checksumAlg === 'crc32' && this.verify) this.checkCrc(bytes, bytes.length - 4, header.offset, true);
+    if (checksumAlg === 'crc32' && this.verify) {
+      // the server computed the FDE's checksum before setting its "binlog in use" flag
+      let data = bytes.subarray(0, bytes.length - 4);
+      if ((bytes[17]! & LOG_EVENT_BINLOG_IN_USE_F) !== 0) {
+        data = Buffer.from(data);
+        data[17] = data[17]! & ~LOG_EVENT_BINLOG_IN_USE_F;
+      }
+      this.checkCrc(data, bytes.readUInt32LE(bytes.length - 4), header.offset);
+    }
     const fde: FormatDescriptionEvent = {
       kind: 'formatDescription',
       header,
@@ -385,6 +447,7 @@ export class BinlogDecoder {
     this.permutation =
       postHeaderLengths.length === 22 && /^5\.[12]\.\d+-a(_drop|lcatel)/.test(serverVersion) ? ALCATEL_PERMUTATION : undefined;
     this.tables.clear();
+    this.knownMaps.clear();
     return fde;
   }
 
@@ -434,7 +497,6 @@ export class BinlogDecoder {
     raw: number,
     type: number,
     k: RowsKind,
-    what: string,
     partial: boolean,
   ): BinlogEvent {
     const phl = this.phl(raw, type);
@@ -445,14 +507,14 @@ export class BinlogDecoder {
       const at = r.offset;
       const extraLen = r.u16le();
       if (extraLen < 2) throw r.error(`extra-data length ${extraLen} below 2`, at);
-      extraData = r.bytesCopy(extraLen - 2);
+      if (extraLen > 2) extraData = r.bytesCopy(extraLen - 2);
     }
     const columnCount = lenencInt(r);
     const bitmapLen = (columnCount + 7) >> 3;
-    const columnsPresent = r.bytesCopy(bitmapLen);
+    const columnsPresent = this.bitmap(r, bytes, bitmapLen);
     // pre-GA update events carry one bitmap for both images
     const columnsPresentAfter =
-      k.action === 'update' ? (k.version === 0 ? columnsPresent : r.bytesCopy(bitmapLen)) : undefined;
+      k.action === 'update' ? (k.version === 0 ? columnsPresent : this.bitmap(r, bytes, bitmapLen)) : undefined;
     const table = this.tables.get(tableId);
     let data: Buffer = bytes;
     let pos = r.offset;
@@ -463,8 +525,6 @@ export class BinlogDecoder {
       pos = 0;
       end = data.length;
       baseOffset = -1;
-    } else {
-      data = bytes.subarray(0, end);
     }
     if (table === undefined) {
       if (pos === end) {
@@ -477,7 +537,12 @@ export class BinlogDecoder {
       }
       throw r.error(`no TABLE_MAP for table id ${tableId}`);
     }
-    const ctx: RowWalkContext = { what, baseOffset, decodeValue: this.decodeValue, nullBitShift: k.version === 0 ? 1 : 0 };
+    const ctx = this.rowsCtx;
+    ctx.source = this.source;
+    ctx.type = type;
+    ctx.eventOffset = header.offset;
+    ctx.baseOffset = baseOffset;
+    ctx.nullBitShift = k.version === 0 ? 1 : 0;
     if (flags & STMT_END_F) this.tables.clear();
     if (partial) {
       const rows = decodePartialRows(ctx, data, pos, end, table, columnCount, columnsPresent, columnsPresentAfter!);
@@ -495,21 +560,54 @@ export class BinlogDecoder {
       };
     }
     const rows = decodeRowImages(ctx, data, pos, end, table, columnCount, columnsPresent, columnsPresentAfter, k.action);
-    const ev = {
-      kind: 'rows' as const,
-      header,
-      action: k.action,
-      version: k.version,
-      compressed: k.compressed,
-      tableId,
-      flags,
-      table,
-      columnCount,
-      extraData,
-      columnsPresent,
-      rows,
-    };
-    return columnsPresentAfter ? { ...ev, columnsPresentAfter } : ev;
+    const { action, version, compressed } = k;
+    return columnsPresentAfter
+      ? { kind: 'rows', header, action, version, compressed, tableId, flags, table, columnCount, extraData, columnsPresent, columnsPresentAfter, rows }
+      : { kind: 'rows', header, action, version, compressed, tableId, flags, table, columnCount, extraData, columnsPresent, rows };
+  }
+
+  /**
+   * The `n` bitmap bytes at the reader, as a copy; the same copy as the previous rows
+   * event's when the bytes are equal (they nearly always are). Events' bitmaps are read-only.
+   */
+  private bitmap(r: BufferReader, body: Buffer, n: number): Buffer {
+    const last = this.lastBitmap;
+    const at = r.offset;
+    if (last.length === n && at + n <= body.length) {
+      let i = 0;
+      while (i < n && body[at + i] === last[i]) i++;
+      if (i === n) {
+        r.skip(n);
+        return last;
+      }
+    }
+    return (this.lastBitmap = r.bytesCopy(n));
+  }
+
+  /**
+   * TABLE_MAP, decoded once per table id while its bytes stay the same (a busy binlog
+   * repeats it before every rows event); the columns are resolved (dictionary) every time,
+   * since the dictionary version valid at this position may differ.
+   */
+  private tableMapEvent(r: BufferReader, body: Buffer, header: BinlogEventHeader, raw: number, type: number): TableMapEvent {
+    const phl = this.phl(raw, type);
+    const start = r.offset;
+    const idBytes = phl === 6 ? 4 : 6;
+    const tableId = body.length - start >= idBytes ? body.readUIntLE(start, idBytes) : -1;
+    const known = this.knownMaps.get(tableId);
+    let decoded: TableMapEvent;
+    if (known !== undefined && body.length - start === known.body.length && body.compare(known.body, 0, known.body.length, start) === 0) {
+      decoded = known.map;
+    } else {
+      // decode from a copy, so the cached map does not keep the whole read buffer alive
+      const own = Buffer.from(body);
+      decoded = decodeTableMap(this.r.point(own, this.source, type, header.offset).seek(start), own, header, phl, this.mariadb);
+      this.knownMaps.set(decoded.tableId, { body: own.subarray(start), map: decoded });
+    }
+    const map: { -readonly [K in keyof TableMapEvent]: TableMapEvent[K] } = { ...decoded, header };
+    const cols = this.resolveColumns?.(map);
+    if (cols) map.columns = cols;
+    return map;
   }
 
   private decodeGtid(r: BufferReader, header: BinlogEventHeader, anonymous: boolean): BinlogEvent {

@@ -13,58 +13,77 @@ import { binlogTypeName, describeFromTableMap } from './assembler';
  * Supplies what a TABLE_MAP without FULL row metadata lacks (names, signedness,
  * charsets, ENUM/SET labels, keys) and checks the two agree.
  */
+type Versions = { position: Position; entry: DictionaryEntry | undefined }[];
+
 export class DictionaryView {
-  /** entry undefined: the table changed (DDL) with no dictionary version after it */
-  private constructor(private readonly versions: Map<string, { position: Position; entry: DictionaryEntry | undefined }[]>) {}
+  /** by schema, then table (no key string built per lookup); entry undefined: the table changed (DDL) with no dictionary version after it */
+  private readonly bySchema = new Map<string, Map<string, Versions>>();
+  private count = 0;
+
+  private constructor() {}
+
+  private list(schema: string, table: string): Versions | undefined {
+    return this.bySchema.get(schema)?.get(table);
+  }
+
+  private set(schema: string, table: string, list: Versions): void {
+    let tables = this.bySchema.get(schema);
+    if (!tables) this.bySchema.set(schema, (tables = new Map()));
+    if (!tables.has(table)) this.count++;
+    tables.set(table, list);
+  }
 
   static empty(): DictionaryView {
-    return new DictionaryView(new Map());
+    return new DictionaryView();
   }
 
   static async load(store: DictStore): Promise<DictionaryView> {
-    const map = new Map<string, { position: Position; entry: DictionaryEntry | undefined }[]>();
+    const view = new DictionaryView();
     for (const t of await store.listTables()) {
-      const list: { position: Position; entry: DictionaryEntry | undefined }[] = [];
+      const list: Versions = [];
       for (const v of await store.listVersions(t.schema, t.table)) {
         const full = await store.versionAt(t.schema, t.table, v.position);
         if (full) list.push({ position: full.position, entry: full.entry });
       }
       list.sort((a, b) => comparePositions(a.position, b.position));
-      map.set(`${t.schema}\u0000${t.table}`, list);
+      view.set(t.schema, t.table, list);
     }
-    return new DictionaryView(map);
+    return view;
   }
 
   get size(): number {
-    return this.versions.size;
+    return this.count;
   }
 
   has(schema: string, table: string): boolean {
-    return this.versions.has(`${schema}\u0000${table}`);
+    return this.list(schema, table) !== undefined;
   }
 
   /** True when the newest version holds a layout and is older than `at`: a DDL at `at` makes it stale. */
   staleAfter(schema: string, table: string, at: Position): boolean {
-    const list = this.versions.get(`${schema}\u0000${table}`);
+    const list = this.list(schema, table);
     const newest = list?.[list.length - 1];
     return !!newest?.entry && newest.position.kind === at.kind && comparePositions(newest.position, at) < 0;
   }
 
   /** Adds a version in memory: a new layout after a DDL, or undefined when it is unknown. */
   record(schema: string, table: string, position: Position, entry: DictionaryEntry | undefined): void {
-    const key = `${schema}\u0000${table}`;
-    const list = this.versions.get(key) ?? [];
+    const list = this.list(schema, table) ?? [];
     list.push({ position, entry });
     list.sort((a, b) => comparePositions(a.position, b.position));
-    this.versions.set(key, list);
+    this.set(schema, table, list);
   }
 
-  /** Newest version at or before `at` (any version when `at` is unknown). */
-  entryAt(schema: string, table: string, at: Position | undefined): DictionaryEntry | undefined {
-    const list = this.versions.get(`${schema}\u0000${table}`);
+  /**
+   * Newest version at or before `at` (any version when `at` is unknown). `at` may be given
+   * as a function: it is called only when the table has more than one version.
+   */
+  entryAt(schema: string, table: string, position: Position | (() => Position) | undefined): DictionaryEntry | undefined {
+    const list = this.list(schema, table);
     if (!list?.length) return undefined;
     // one version (the common case): it answers for every position (see below)
-    if (list.length === 1 || !at) return list[list.length - 1]!.entry;
+    if (list.length === 1 || !position) return list[list.length - 1]!.entry;
+    const at = typeof position === 'function' ? position() : position;
     // before the first version: the oldest one is the best guess (a dictionary taken a little
     // after the capture's start); a DDL tombstone yields undefined (use the binlog's metadata)
     let found = list[0]!;
@@ -82,12 +101,12 @@ export class DictionaryView {
 const mergedCache = new WeakMap<DictionaryEntry, Map<number, { types: Uint8Array; cols: BinlogColumn[] }>>();
 
 /** Binlog columns of a TABLE_MAP merged with its dictionary entry (or undefined: use the map as is). */
-export function mergeColumns(map: TableMapEvent, entry: DictionaryEntry | undefined, where: string): BinlogColumn[] | undefined {
+export function mergeColumns(map: TableMapEvent, entry: DictionaryEntry | undefined, where: () => string): BinlogColumn[] | undefined {
   if (!entry) return undefined;
   let byTable = mergedCache.get(entry);
   const hit = byTable?.get(map.tableId);
   if (hit && Buffer.compare(hit.types, map.columnTypes) === 0 && hit.cols.length === map.columns.length) return hit.cols;
-  const cols = mergeColumnsUncached(map, entry, where);
+  const cols = mergeColumnsUncached(map, entry, where());
   if (!byTable) mergedCache.set(entry, (byTable = new Map()));
   byTable.set(map.tableId, { types: map.columnTypes, cols });
   return cols;

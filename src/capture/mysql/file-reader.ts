@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { SynctlError } from '../../errors';
 import type { BinlogDecoder } from './decoder';
-import { isBegin, isCommit, type BinlogEvent } from './events';
+import type { BinlogEvent } from './events';
 
 /**
  * Reads binlog FILES (or relay logs) front to back in chunks, one event at a time, through
@@ -39,7 +39,7 @@ export interface BinlogReadEnd {
 
 export interface BinlogFileReaderOptions {
   readonly decoder: BinlogDecoder;
-  /** read size (default 1 MiB); events larger than this get a buffer of their own size */
+  /** read size (default 2 MiB); events larger than this get a buffer of their own size */
   readonly chunkSize?: number;
   /**
    * Live files: stop quietly at an incomplete final event (see `end`) instead of failing.
@@ -109,37 +109,87 @@ export async function listBinlogFiles(input: string | readonly string[]): Promis
   return [input];
 }
 
-/** Chunked random-access reads; each refill gets a fresh buffer so yielded views stay valid. */
+/**
+ * Room kept free in front of each chunk read: the partial event at the end of the previous
+ * chunk is copied there, so every event stays one view without copying the new chunk.
+ * (Untouched room costs no memory: the pages are never written.)
+ */
+const HEADROOM = 1 << 20;
+
+interface Chunk {
+  /** file offset of the chunk's first byte (at buf[HEADROOM]) */
+  readonly start: number;
+  readonly buf: Buffer;
+  /** resolves to the number of bytes read */
+  readonly read: Promise<number>;
+}
+
+/**
+ * Chunked reads of one file with one chunk read ahead: while the events of a chunk are
+ * decoded, the next chunk is read in libuv's thread pool. Every chunk gets a fresh buffer,
+ * so views handed out stay valid.
+ */
 class ChunkedFile {
   private buf: Buffer = Buffer.alloc(0);
+  /** index in buf of file offset bufStart */
+  private base = 0;
   private bufStart = 0;
   private bufLen = 0;
+  private ahead: Chunk | undefined;
 
   constructor(
     private readonly fh: fsp.FileHandle,
     private readonly chunkSize: number,
   ) {}
 
-  /** Makes [offset, offset+n) available; returns how many of those bytes exist. */
-  async ensure(offset: number, n: number): Promise<number> {
-    const have = this.bufStart + this.bufLen - offset;
-    if (offset >= this.bufStart && have >= n) return n;
-    const cap = Math.max(this.chunkSize, n);
-    const next = Buffer.allocUnsafe(cap);
+  private async fill(buf: Buffer, at: number, n: number, fileOffset: number): Promise<number> {
     let filled = 0;
-    if (offset >= this.bufStart && have > 0) {
-      this.buf.copy(next, 0, offset - this.bufStart, this.bufLen);
-      filled = have;
-    }
-    while (filled < cap) {
-      const { bytesRead } = await this.fh.read(next, filled, cap - filled, offset + filled);
+    while (filled < n) {
+      const { bytesRead } = await this.fh.read(buf, at + filled, n - filled, fileOffset + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    this.buf = next;
+    return filled;
+  }
+
+  private readChunk(start: number): Chunk {
+    const buf = Buffer.allocUnsafe(HEADROOM + this.chunkSize);
+    const read = this.fill(buf, HEADROOM, this.chunkSize, start);
+    read.catch(() => undefined); // a read ahead nobody waits for must not be an unhandled rejection
+    return { start, buf, read };
+  }
+
+  /** Makes [offset, offset+n) available as one view; returns how many of those bytes exist. */
+  async ensure(offset: number, n: number): Promise<number> {
+    if (this.has(offset, n)) return n;
+    const end = this.bufStart + this.bufLen;
+    // the buffered bytes from `offset` on (a partial event) move to the front of the next chunk
+    const carry = offset >= this.bufStart && offset < end ? end - offset : 0;
+    const from = offset + carry;
+    const chunk = this.ahead?.start === from ? this.ahead : this.readChunk(from);
+    this.ahead = undefined;
+    const got = await chunk.read;
+    const carryAt = this.base + offset - this.bufStart;
+    let buf = chunk.buf;
+    let base = HEADROOM - carry;
+    let len = carry + got;
+    if (carry > HEADROOM || len < n) {
+      // an event larger than the headroom or the chunk: a buffer of its own size
+      buf = Buffer.allocUnsafe(Math.max(n, len));
+      base = 0;
+      this.buf.copy(buf, 0, carryAt, carryAt + carry);
+      chunk.buf.copy(buf, carry, HEADROOM, HEADROOM + got);
+      if (len < n && got === this.chunkSize) len += await this.fill(buf, len, n - len, offset + len);
+    } else if (carry > 0) {
+      this.buf.copy(buf, base, carryAt, carryAt + carry);
+    }
+    this.buf = buf;
+    this.base = base;
     this.bufStart = offset;
-    this.bufLen = filled;
-    return Math.min(filled, n);
+    this.bufLen = len;
+    // a short read is the end of the file (for now: a live file may grow; read again then)
+    if (got === this.chunkSize) this.ahead = this.readChunk(offset + len);
+    return Math.min(len, n);
   }
 
   /** [offset, offset+n) is already buffered (no read needed) */
@@ -148,8 +198,13 @@ class ChunkedFile {
   }
 
   view(offset: number, n: number): Buffer {
-    const s = offset - this.bufStart;
+    const s = this.base + offset - this.bufStart;
     return this.buf.subarray(s, s + n);
+  }
+
+  /** little-endian u32 at a buffered file offset (no view needed) */
+  u32At(offset: number): number {
+    return this.buf.readUInt32LE(this.base + offset - this.bufStart);
   }
 }
 
@@ -165,7 +220,7 @@ export class BinlogFileReader {
     options: BinlogFileReaderOptions,
   ) {
     this.decoder = options.decoder;
-    this.chunkSize = options.chunkSize ?? 1 << 20;
+    this.chunkSize = options.chunkSize ?? 2 << 20;
     this.allowTruncatedTail = options.allowTruncatedTail ?? false;
     this.followRotate = options.followRotate ?? true;
   }
@@ -184,10 +239,14 @@ export class BinlogFileReader {
   }
 
   /**
-   * The same events in batches: every event already in the read buffer is decoded in one
-   * synchronous run, so a consumer pays one await per buffer, not per event (the hot path).
+   * The same events in runs: each run is a synchronous iterable over the events already in
+   * the read buffer, so a consumer pays one await per buffer, not per event (the hot path).
+   * A run decodes each event only when the consumer takes it: nothing is decoded ahead of
+   * the consumer (decoded events waiting in a batch were most of the garbage collector's
+   * work), and a consumer that versions its dictionary at a DDL statement does so before
+   * the next TABLE_MAP is decoded. Take all of a run's events before asking for the next run.
    */
-  async *eventBatches(start?: BinlogStart): AsyncGenerator<BinlogFileEvent[], void, undefined> {
+  async *eventBatches(start?: BinlogStart): AsyncGenerator<Iterable<BinlogFileEvent>, void, undefined> {
     const files = await this.files();
     let i = 0;
     let startPos = 4;
@@ -223,7 +282,7 @@ export class BinlogFileReader {
   private async *readFile(
     filePath: string,
     startPos: number,
-  ): AsyncGenerator<BinlogFileEvent[], { clean: boolean; rotateTo?: string }, undefined> {
+  ): AsyncGenerator<Iterable<BinlogFileEvent>, { clean: boolean; rotateTo?: string }, undefined> {
     const file = path.basename(filePath);
     this.decoder.source = file;
     const fh = await fsp.open(filePath, 'r');
@@ -236,52 +295,24 @@ export class BinlogFileReader {
       let pos = 4;
       if (startPos > 4) {
         // read the FORMAT_DESCRIPTION first (checksum algorithm, post-header lengths), then seek
-        const fde = await this.readEvent(cf, file, pos);
-        if (fde === undefined || 'pending' in fde || fde.event.kind !== 'formatDescription') {
+        const fde = (await this.fetch(cf, file, pos)) === 'ready' ? this.readBufferedEvent(cf, pos) : undefined;
+        if (fde === undefined || fde.event.kind !== 'formatDescription') {
           throw new SynctlError('WIRE_DECODE', `${file}: no FORMAT_DESCRIPTION event at offset 4`, { file, offset: 4 });
         }
         pos = startPos;
       } else if (startPos < 4) {
         throw new SynctlError('STATE', `${file}: start position ${startPos} is inside the file header`, { file, offset: startPos });
       }
-      let rotateTo: string | undefined;
-      let batch: BinlogFileEvent[] = [];
+      const run: RunState = { pos, rotateTo: undefined };
       for (;;) {
-        // decode synchronously while the next whole event is buffered; await only to read more
-        let r: { event: BinlogEvent; size: number } | { pending: number } | undefined;
-        try {
-          r = this.readBufferedEvent(cf, pos);
-        } catch (e) {
-          if (batch.length) yield batch; // the good events before a broken one still count
-          throw e;
-        }
-        if (r === undefined) {
-          if (batch.length) {
-            yield batch;
-            batch = [];
-          }
-          r = await this.readEvent(cf, file, pos);
-        }
-        if (r === undefined) {
-          this.lastEnd = { file, pos, clean: true, pendingBytes: 0 };
-          if (batch.length) yield batch;
-          return { clean: true, ...(rotateTo !== undefined ? { rotateTo } : {}) };
-        }
-        if ('pending' in r) {
-          this.lastEnd = { file, pos, clean: false, pendingBytes: r.pending };
-          if (batch.length) yield batch;
+        yield this.bufferedEvents(cf, file, filePath, run);
+        this.lastEnd = { file, pos: run.pos, clean: true, pendingBytes: 0 };
+        // await only to read more: the next event is not (wholly) in the buffer
+        const status = await this.fetch(cf, file, run.pos);
+        if (status === 'eof') return { clean: true, ...(run.rotateTo !== undefined ? { rotateTo: run.rotateTo } : {}) };
+        if (status !== 'ready') {
+          this.lastEnd = { file, pos: run.pos, clean: false, pendingBytes: status.pending };
           return { clean: false };
-        }
-        const ev = r.event;
-        rotateTo = ev.kind === 'rotate' && !ev.artificial ? ev.nextFile : undefined;
-        batch.push({ event: ev, file, path: filePath, offset: pos, nextPos: pos + r.size });
-        pos += r.size;
-        this.lastEnd = { file, pos, clean: true, pendingBytes: 0 };
-        // a statement other than BEGIN/COMMIT may be DDL: hand it over before decoding further
-        // events, so the consumer can version its dictionary before the next TABLE_MAP
-        if (batch.length >= 4096 || (ev.kind === 'query' && !isBegin(ev) && !isCommit(ev))) {
-          yield batch;
-          batch = [];
         }
       }
     } finally {
@@ -289,22 +320,34 @@ export class BinlogFileReader {
     }
   }
 
-  /** undefined at a clean end of file; {pending} at an incomplete tail when allowed. */
-  /** The event at `pos` when it is wholly buffered (undefined: read first, via readEvent). */
+  /** The buffered events from run.pos on, each decoded when taken; run.pos moves past each. */
+  private *bufferedEvents(cf: ChunkedFile, file: string, filePath: string, run: RunState): Generator<BinlogFileEvent, void, undefined> {
+    for (;;) {
+      const pos = run.pos;
+      const r = this.readBufferedEvent(cf, pos);
+      if (r === undefined) return;
+      const ev = r.event;
+      run.rotateTo = ev.kind === 'rotate' && !ev.artificial ? ev.nextFile : undefined;
+      run.pos = pos + r.size;
+      yield { event: ev, file, path: filePath, offset: pos, nextPos: pos + r.size };
+    }
+  }
+
+  /** The event at `pos` when it is wholly buffered (undefined: fetch it first). */
   private readBufferedEvent(cf: ChunkedFile, pos: number): { event: BinlogEvent; size: number } | undefined {
     if (!cf.has(pos, HEADER_LEN)) return undefined;
-    const size = cf.view(pos, HEADER_LEN).readUInt32LE(9);
-    if (size < HEADER_LEN || !cf.has(pos, size)) return undefined; // readEvent reports a bad size
+    const size = cf.u32At(pos + 9);
+    if (size < HEADER_LEN || !cf.has(pos, size)) return undefined; // fetch reports a bad size
     return { event: this.decoder.decode(cf.view(pos, size), pos), size };
   }
 
-  private async readEvent(
-    cf: ChunkedFile,
-    file: string,
-    pos: number,
-  ): Promise<{ event: BinlogEvent; size: number } | { pending: number } | undefined> {
+  /**
+   * Reads until the event at `pos` is wholly buffered: 'ready', 'eof' at a clean end of file,
+   * {pending} at an incomplete tail when allowed (else a WIRE_DECODE error).
+   */
+  private async fetch(cf: ChunkedFile, file: string, pos: number): Promise<'ready' | 'eof' | { pending: number }> {
     const h = await cf.ensure(pos, HEADER_LEN);
-    if (h === 0) return undefined;
+    if (h === 0) return 'eof';
     if (h < HEADER_LEN) {
       if (this.allowTruncatedTail) return { pending: h };
       throw new SynctlError('WIRE_DECODE', `${file}: truncated event at offset ${pos}: ${h} of the ${HEADER_LEN} header bytes`, {
@@ -312,7 +355,7 @@ export class BinlogFileReader {
         offset: pos,
       });
     }
-    const size = cf.view(pos, HEADER_LEN).readUInt32LE(9);
+    const size = cf.u32At(pos + 9);
     if (size < HEADER_LEN) {
       throw new SynctlError('WIRE_DECODE', `${file}: event at offset ${pos}: size ${size} is below the ${HEADER_LEN}-byte header`, {
         file,
@@ -327,11 +370,16 @@ export class BinlogFileReader {
         offset: pos,
       });
     }
-    const event = this.decoder.decode(cf.view(pos, size), pos);
-    return { event, size };
+    return 'ready';
   }
 }
 
+/** Where a file's read stands between runs of buffered events. */
+interface RunState {
+  pos: number;
+  /** the next file named by the last event when it is a real (not artificial) ROTATE */
+  rotateTo: string | undefined;
+}
 async function exists(p: string): Promise<boolean> {
   try {
     await fsp.access(p);

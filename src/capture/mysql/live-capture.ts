@@ -66,7 +66,7 @@ export async function* captureLive(opts: LiveCaptureOptions): AsyncGenerator<Tra
       const decoder: BinlogDecoder = new BinlogDecoder({
         decodeValue: readColumnValue,
         resolveColumns: (map): BinlogColumn[] | undefined =>
-          mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, eventPos), `${decoder.source} at ${eventPos.pos}`),
+          mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, eventPos), () => `${decoder.source} at ${eventPos.pos}`),
       });
       const assembler = new TransactionAssembler({
         onDdl: (schema, sql, after) => ddlTracker.onDdl(schema, sql, after),

@@ -38,14 +38,14 @@ export async function* captureOffline(opts: OfflineCaptureOptions): AsyncGenerat
   const decoder: BinlogDecoder = new BinlogDecoder({
     decodeValue: readColumnValue,
     resolveColumns: (map): BinlogColumn[] | undefined =>
-      mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, at(map)), `${decoder.source} at ${map.header.offset}`),
+      mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, () => at(map)), () => `${decoder.source} at ${map.header.offset}`),
   });
   const ddlTracker = new DdlDictionaryTracker(opts.dictionary);
   const assembler = new TransactionAssembler({
     onDdl: (schema, sql, after) => ddlTracker.onDdl(schema, sql, after),
     origin: opts.origin,
     ddl: opts.ddl,
-    describe: (map) => describeTable(map, opts.dictionary.entryAt(map.schema, map.table, at(map))),
+    describe: (map) => describeTable(map, opts.dictionary.entryAt(map.schema, map.table, () => at(map))),
     ...(opts.gtid ? { gtid: opts.gtid } : {}),
     ...(opts.tableAllowed ? { tableAllowed: opts.tableAllowed } : {}),
     ...(opts.maxOpsPerPart ? { maxOpsPerPart: opts.maxOpsPerPart } : {}),

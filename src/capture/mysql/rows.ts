@@ -11,8 +11,8 @@ import type { BinlogRow, JsonDiff, PartialRow, TableMapEvent } from './events';
  */
 
 export interface RowWalkContext {
-  /** names the event in errors: '<file>: WRITE_ROWS_V2 event at offset N' */
-  readonly what: string;
+  /** names the event in errors: '<file>: WRITE_ROWS_V2 event at offset N' (called only for an error) */
+  what(): string;
   /** file offset of buf[0] (for error offsets); -1 when buf is decompressed data */
   readonly baseOffset: number;
   readonly decodeValue: ColumnValueDecoder;
@@ -25,7 +25,7 @@ const valueEnd: ValueEnd = { end: 0 };
 
 function fail(ctx: RowWalkContext, message: string, pos: number): SynctlError {
   const where = ctx.baseOffset >= 0 ? ` at offset ${ctx.baseOffset + pos}` : ` at byte ${pos} of the uncompressed rows`;
-  return new SynctlError('WIRE_DECODE', `${ctx.what}: ${message}${where}`, {
+  return new SynctlError('WIRE_DECODE', `${ctx.what()}: ${message}${where}`, {
     offset: ctx.baseOffset >= 0 ? ctx.baseOffset + pos : undefined,
   });
 }
@@ -87,7 +87,7 @@ function readImage(
       if (isSynctlError(e)) {
         throw new SynctlError(
           'WIRE_DECODE',
-          `${ctx.what}: ${table.schema}.${table.table} column ${i}${col.name ? ` (${col.name})` : ''} type ${col.type}: ${e.message}`,
+          `${ctx.what()}: ${table.schema}.${table.table} column ${i}${col.name ? ` (${col.name})` : ''} type ${col.type}: ${e.message}`,
           { ...e.details, column: i },
           { cause: e },
         );
