@@ -9,7 +9,7 @@
  * Options (argv `--name=value`, or env BENCH_<NAME> with '-' as '_'):
  *   --tables=8 --table-size=250000   sysbench prepare size
  *   --diffs=300                      rows planted on the target copy (1/3 changed, 1/3 deleted, 1/3 extra)
- *   --repeats=2                      timed runs per side and case (median reported)
+ *   --repeats=3                      timed runs per side and case (median reported)
  *   --chunk=10000                    verify's --chunk
  *   --pg=1                           also time MariaDB -> PostgreSQL (0 to skip)
  *
@@ -45,7 +45,7 @@ function intOpt(name: string, def: number): number {
 const TABLES = Math.max(1, intOpt('tables', 8));
 const TABLE_SIZE = Math.max(100, intOpt('table-size', 250_000));
 const DIFFS = intOpt('diffs', 300);
-const REPEATS = Math.max(1, intOpt('repeats', 2));
+const REPEATS = Math.max(1, intOpt('repeats', 3));
 const CHUNK = Math.max(1, intOpt('chunk', 10_000));
 const PG = intOpt('pg', 1) !== 0;
 const SRC = 'sbtest';

@@ -5,8 +5,9 @@
  * the chunk-th row after the previous bound closes a chunk; the last chunk is open-ended so
  * target rows past the source's last key are seen). When SQL alone makes both sides print the
  * same canonical text, each side returns a digest of the chunk (count + a sum of per-row
- * hashes, order-independent); a chunk whose digests differ is cut in tenths and hashed again,
- * and only pieces of at most LEAF rows are read row by row. Otherwise every chunk is read.
+ * hashes, order-independent); a chunk whose digests differ is hashed again in pieces of LEAF
+ * source rows (one grouped query per side) and only the differing pieces are read row by row.
+ * Otherwise every chunk is read.
  * Reading is keyset-paged (`chunk` rows per query) on both sides and
  * merged in key order, so memory stays at a few pages whatever the table size.
  * Without a primary key: both sides stream every row ordered by all canonical texts and the
@@ -152,8 +153,35 @@ async function merge(plan: PairPlan, a: AsyncGenerator<TextRow>, b: AsyncGenerat
   }
 }
 
-/** Rows below which a differing chunk is read rather than cut further. */
+/** Source rows per piece of a differing chunk: what is read row by row per difference. */
 const LEAF = 200;
+
+/** Source keys closing each LEAF-row piece of lo < key <= hi (at most chunk keys are read). */
+async function pieceBounds(plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): Promise<Text[][]> {
+  const s = plan.src;
+  const w = range(s, plan, lo, hi);
+  const keys = await s.side.query(`SELECT ${selectList(plan.keyIdx.map((i) => s.canon[i]!))} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')}`, w.params);
+  const out: Text[][] = [];
+  for (let i = LEAF - 1; i < keys.length; i += LEAF) out.push(keys[i]!);
+  return out;
+}
+
+/** Digest per piece (0 .. bounds.length; the last is above the last bound), by piece number. */
+async function pieceDigests(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, bounds: readonly Text[][]): Promise<Map<number, string>> {
+  const w = range(s, plan, lo, hi);
+  const bucketParams: Text[] = [];
+  const whens = bounds.map((b, j) => {
+    const ps = plan.keyIdx.map((ci, k) => s.side.keyParam(s.cols[ci]!, w.params.length + bucketParams.length + k + 1));
+    bucketParams.push(...b);
+    return `WHEN ${tuple(s.keyExprs)} <= ${tuple(ps)} THEN ${j}`;
+  });
+  const bucket = whens.length === 0 ? '0' : `CASE ${whens.join(' ')} ELSE ${bounds.length} END`;
+  // PostgreSQL numbers its parameters ($n: the bucket's follow the WHERE's); MySQL's '?' go in
+  // text order, and the bucket (SELECT list) comes before the WHERE
+  const params = s.side.engine === 'pg' ? [...w.params, ...bucketParams] : [...bucketParams, ...w.params];
+  const rows = await s.side.query(s.digest(w.sql, bucket), params);
+  return new Map(rows.map((r) => [Number(r[0]), r.slice(1).map((v) => v ?? '').join('/')]));
+}
 
 export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: DiffSink): Promise<CompareStats> {
   const st: CompareStats = { rowsCompared: 0, missing: 0, extra: 0, differing: 0, chunks: 0, chunksDescended: 0, rowsRead: 0, method: 'rows' };
@@ -165,36 +193,37 @@ export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: D
     return st;
   }
   st.method = plan.dbHash ? 'chunk-hash' : 'rows';
-  const check = async (lo: Text[] | undefined, hi: Text[] | undefined, top: boolean): Promise<void> => {
-    if (plan.dbHash) {
-      const [ds, dt] = await Promise.all([digest(plan.src, plan, lo, hi), digest(plan.dst, plan, lo, hi)]);
-      if (ds === dt) {
-        st.rowsCompared += Number(ds.split('/')[0]);
-        return;
-      }
-      if (top) st.chunksDescended++;
-      // a differing chunk is cut in tenths (by source keys) and hashed again, down to LEAF rows:
-      // a few planted differences cost a few small reads, not whole chunks on both sides
-      const size = Number(ds.split('/')[0]);
-      if (size > LEAF) {
-        const sub = Math.max(LEAF, Math.ceil(size / 10));
-        let a = lo;
-        for (;;) {
-          let b = await upperBound(plan, a, sub);
-          if (hi !== undefined && (b === undefined || plan.compareKeys(b, hi) >= 0)) b = hi;
-          await check(a, b, false);
-          if (b === undefined || (hi !== undefined && plan.compareKeys(b, hi) >= 0)) return;
-          a = b;
-        }
-      }
-    } else if (top) st.chunksDescended++;
-    await merge(plan, pages(plan.src, plan, lo, hi, n, st), pages(plan.dst, plan, lo, hi, n, st), st, sink);
+  const read = (lo: Text[] | undefined, hi: Text[] | undefined): Promise<void> =>
+    merge(plan, pages(plan.src, plan, lo, hi, n, st), pages(plan.dst, plan, lo, hi, n, st), st, sink);
+  const check = async (lo: Text[] | undefined, hi: Text[] | undefined): Promise<void> => {
+    if (!plan.dbHash) {
+      st.chunksDescended++;
+      return read(lo, hi);
+    }
+    const [ds, dt] = await Promise.all([digest(plan.src, plan, lo, hi), digest(plan.dst, plan, lo, hi)]);
+    if (ds === dt) {
+      st.rowsCompared += Number(ds.split('/')[0]);
+      return;
+    }
+    st.chunksDescended++;
+    if (Number(ds.split('/')[0]) <= LEAF) return read(lo, hi);
+    // a differing chunk: pieces of LEAF source rows, hashed in one grouped query per side,
+    // and only the differing pieces read, so a few differences cost a few small reads
+    const bounds = await pieceBounds(plan, lo, hi);
+    const [ps, pt] = await Promise.all([pieceDigests(plan.src, plan, lo, hi, bounds), pieceDigests(plan.dst, plan, lo, hi, bounds)]);
+    for (let j = 0; j <= bounds.length; j++) {
+      const a = j === 0 ? lo : bounds[j - 1];
+      const b = j === bounds.length ? hi : bounds[j];
+      const x = ps.get(j);
+      if (x !== undefined && x === pt.get(j)) st.rowsCompared += Number(x.split('/')[0]);
+      else if (x !== undefined || pt.get(j) !== undefined) await read(a, b);
+    }
   };
   let lo: Text[] | undefined;
   for (;;) {
     const hi = await upperBound(plan, lo, n);
     st.chunks++;
-    await check(lo, hi, true);
+    await check(lo, hi);
     opts.progress?.(st);
     if (hi === undefined) return st;
     lo = hi;

@@ -16,8 +16,8 @@ export interface SideSql {
   /** canonical text expression per paired column */
   readonly canon: readonly string[];
   readonly keyExprs: readonly string[];
-  /** the chunk digest query for a WHERE clause */
-  readonly digest: (where: string) => string;
+  /** the chunk digest query for a WHERE clause (per bucket when given a bucket expression) */
+  readonly digest: (where: string, bucket?: string) => string;
 }
 
 export interface PairPlan {
@@ -87,7 +87,7 @@ export function planPair(
       cols,
       canon,
       keyExprs: keyIdx.map((i) => side.keyExpr(cols[i]!, q[i]!)),
-      digest: (where) => (fast ? side.fastDigestSql(text, from, where) : side.digestSql(text, from, where)),
+      digest: (where, bucket) => (fast ? side.fastDigestSql(text, from, where, bucket) : side.digestSql(text, from, where, bucket)),
     };
   };
   const src = sideSql(sides.src, source, srcCols);

@@ -14,7 +14,7 @@ function status(t: TableReport): string {
   switch (t.status) {
     case 'compared': {
       const d = t.missingOnTarget + t.extraOnTarget + t.differing;
-      const base = d === 0 ? 'equal' : 'DIFFERENT';
+      const base = `${t.createdOnTarget === true ? 'CREATED; ' : ''}${d === 0 ? 'equal' : 'DIFFERENT'}`;
       if (t.repair === undefined) return base;
       return `${base}; repaired +${t.repair.inserted} -${t.repair.deleted} ~${t.repair.updated}: ${t.repair.equalAfter ? 'equal now' : 'STILL DIFFERENT'}`;
     }

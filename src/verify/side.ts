@@ -64,14 +64,15 @@ export interface Side {
   keyParam(col: VColumn, n: number): string;
   valueParam(col: VColumn, n: number): string;
   rowText(exprs: readonly string[]): string;
-  digestSql(rowText: string, from: string, where: string): string;
+  /** with `bucket`: one row per bucket value, the value first */
+  digestSql(rowText: string, from: string, where: string, bucket?: string): string;
   /**
    * Same engine and column types on both sides: a cheaper digest over the stored values' own
    * text. Used only when both sides name the same `fastDigest`.
    */
   readonly fastDigest: string;
   rawRowText(cols: readonly { q: string; kind: VColumn['kind'] }[]): string;
-  fastDigestSql(rowText: string, from: string, where: string): string;
+  fastDigestSql(rowText: string, from: string, where: string, bucket?: string): string;
   /** ORDER BY term for a canonical text when rows have no key (code point order, NULL first) */
   orderText(expr: string): string;
   nullSafeEq(expr: string, param: string): string;
@@ -194,8 +195,8 @@ class MysqlSide implements Side {
   rowText = mysqlRowText;
   digestSql = mysqlChunkDigestSql;
   rawRowText = mysqlRawRowText;
-  fastDigestSql(rowText: string, from: string, where: string): string {
-    return mysqlFastDigestSql(this.fastDigest, rowText, from, where);
+  fastDigestSql(rowText: string, from: string, where: string, bucket?: string): string {
+    return mysqlFastDigestSql(this.fastDigest, rowText, from, where, bucket);
   }
   orderText(expr: string): string {
     return `CAST(${expr} AS BINARY)`;

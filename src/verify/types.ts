@@ -48,6 +48,8 @@ export interface TableReport {
   readonly reason?: string;
   /** 'chunk-hash' (key ranges hashed, differing ranges descended), 'rows' (every row streamed) */
   readonly method?: 'chunk-hash' | 'rows';
+  /** --repair created this table on the target (then filled it as missing rows) */
+  readonly createdOnTarget?: true;
   /** the send's row conditions this table was compared under (only rows they pass) */
   readonly rowFilter?: string;
   readonly rowsCompared: number;

@@ -4,9 +4,10 @@
  * and then verified again at fresh snapshots.
  */
 import type { CptConfig, ExecConfig } from '../config/types';
-import { conditionFields, type Condition } from '../dict/condition';
+import { conditionFields, parseCondition, type Condition } from '../dict/condition';
 import { SynctlError } from '../errors';
 import { readTables, targetCondition } from './catalog';
+import { createMissingTable } from './create-table';
 import { compareTable, type CompareStats, type DiffSink } from './compare';
 import { tableMapper, type TargetName } from './map';
 import { planPair, type PairPlan } from './plan';
@@ -38,7 +39,26 @@ const name = (schema: string, table: string): string => `${schema}.${table}`;
 interface Work {
   readonly source: VTable;
   readonly names: TargetName;
-  readonly target: VTable | undefined;
+  target: VTable | undefined;
+  /** --repair created the target table (create-table.ts); else why it could not */
+  created?: true;
+  notCreated?: string;
+}
+
+/** --repair: creates what it can of the missing target tables, before the snapshots start. */
+async function createMissing(src: Side, dst: Side, opts: VerifyOptions, work: Work[]): Promise<void> {
+  for (const w of work) {
+    if (w.target !== undefined) continue;
+    const why = await createMissingTable(src, dst, w.source, w.names);
+    if (why !== undefined) {
+      w.notCreated = why;
+      continue;
+    }
+    const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+    const made = await readTables(dst, opts.exec.db.dbType, parseCondition(`SCH.NAME = ${quote(w.names.schema)} AND TAB.NAME = ${quote(w.names.table)}`));
+    w.target = made[0];
+    if (w.target !== undefined) w.created = true;
+  }
 }
 
 export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
@@ -68,6 +88,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
       targets.find((t) => t.schema === schema && t.table === table) ??
       (ci ? targets.find((t) => t.schema.toUpperCase() === schema.toUpperCase() && t.table.toUpperCase() === table.toUpperCase()) : undefined);
     for (const n of named) work.push({ ...n, target: find(n.names.schema, n.names.table) });
+    if (opts.repair === true) await createMissing(src, dst, opts, work);
     // a table only the target has: reported when the condition picks whole schemas (with a
     // TAB.NAME condition the target's other tables are simply out of scope)
     if (!conditionFields(opts.condition.ast).has('TAB')) {
@@ -143,7 +164,7 @@ async function runAll(src: Side, dst: Side, work: readonly Work[], opts: VerifyO
 async function runOne(src: Side, dst: Side, w: Work, opts: VerifyOptions, chunk: number, repair: boolean): Promise<TableReport> {
   const sName = name(w.source.schema, w.source.table);
   const tName = name(w.names.schema, w.names.table);
-  if (w.target === undefined) return emptyReport(sName, tName, 'missing-target', 'no such table on the target');
+  if (w.target === undefined) return emptyReport(sName, tName, 'missing-target', `no such table on the target${w.notCreated !== undefined ? `; ${w.notCreated}` : ''}`);
   const paired: PairPlan | string = planPair(w.source, w.target, w.names, { src, dst }, !opts.exec.caseSensitive);
   if (typeof paired === 'string') return emptyReport(sName, tName, 'error', paired);
   // only the rows the send replicates: SQL pushdown keeps chunk hashing, JS means row by row
@@ -190,6 +211,7 @@ async function runOne(src: Side, dst: Side, w: Work, opts: VerifyOptions, chunk:
     status: 'compared',
     ...(plan.keyIdx.length === 0 ? { reason: 'no primary key: every row read and ordered by all columns (slower)' } : {}),
     method: stats.method,
+    ...(w.created === true ? { createdOnTarget: true as const } : {}),
     ...(scope !== undefined ? { rowFilter: `${scope.text}${scope.kind === 'js' ? ' (evaluated per row)' : ''}` } : {}),
     rowsCompared: stats.rowsCompared,
     missingOnTarget: stats.missing,

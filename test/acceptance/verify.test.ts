@@ -297,7 +297,7 @@ describe.each(PAIRS)('verify $name', ({ name, src, dst }) => {
     const c = cond(" AND TAB.NAME = 't_big'");
     const r = await verifyRun(config, c, { chunk: 2000 });
     expect(r.code).toBe(1);
-    // 2000 + the open tail; both differ, each is hashed again in pieces and only the pieces holding a difference are read
+    // 2000 + the open tail; both differ, each is hashed again in pieces of 200 rows and only the pieces holding a difference are read
     expect(table(r.report, 't_big')).toMatchObject({ rowsCompared: 3000, chunks: 2, chunksDescended: 2, differing: 1, missingOnTarget: 1, extraOnTarget: 1 });
     // three pieces of at most 200 source rows each (and their target rows), not 6000 rows
     expect(table(r.report, 't_big').rowsRead).toBeLessThanOrEqual(3 * 2 * 201);
@@ -307,6 +307,22 @@ describe.each(PAIRS)('verify $name', ({ name, src, dst }) => {
       { kind: 'extra', key: ['5000'] },
     ]);
     expect((await verifyRun(config, c, { chunk: 2000, repair: true })).code).toBe(0);
+  });
+
+  test('--repair creates a missing table only from MariaDB to MariaDB, and says why not otherwise', async () => {
+    await run(src, ['INSERT INTO t_only_src VALUES (1), (2), (3)']);
+    const c = cond(" AND TAB.NAME = 't_only_src'");
+    const r = await verifyRun(config, c, { repair: true });
+    const t = table(r.report, 't_only_src');
+    if (src.engine === 'mariadb' && dst.engine === 'mariadb') {
+      expect(r.code).toBe(0);
+      expect(t).toMatchObject({ status: 'compared', createdOnTarget: true, repair: { inserted: 3, deleted: 0, updated: 0, equalAfter: true } });
+      expect(r.text).toMatch(/CREATED; DIFFERENT; repaired \+3/);
+      expect((await verifyRun(config, c)).code).toBe(0);
+    } else {
+      expect(r.code).toBe(1);
+      expect(t).toMatchObject({ status: 'missing-target', reason: expect.stringMatching(/only from MySQL\/MariaDB to MySQL\/MariaDB/) });
+    }
   });
 });
 
