@@ -336,10 +336,16 @@ export class Applier {
     const w = t.writer;
     switch (op.kind) {
       case 'ddl': {
-        if (engineOf(u.tx.position) !== t.sameEngineDdl) {
-          throw new SynctlError('APPLY_SCHEMA', `DDL from another engine is not translated yet: ${op.sql.slice(0, 120)}`);
-        }
-        await t.run(t.ddl(op.schema, op.sql));
+        const engine = engineOf(u.tx.position);
+        const statements =
+          engine === t.sameEngineDdl
+            ? t.ddl(op.schema, op.sql)
+            : t.translateDdl(engine, op.sql, {
+                defaultSchema: op.schema,
+                ...(op.table ? { subject: this.binder.targetName(op.table.schema, op.table.table) } : {}),
+                name: (schema, table) => this.binder.targetName(schema, table),
+              });
+        if (statements.length) await t.run(statements);
         this.binder.invalidate();
         return;
       }

@@ -30,6 +30,11 @@ export class TableBinder {
     return this.opts.toggleCase === 1 ? n.toLowerCase() : this.opts.toggleCase === 2 ? n.toUpperCase() : n;
   }
 
+  /** A table's name as the target spells it (toggle_case applied) */
+  targetName(schema: string, table: string): { schema: string; table: string } {
+    return { schema: this.name(schema), table: this.name(table) };
+  }
+
   /** The target table by name only (TRUNCATE may come without columns). */
   async targetTable(schema: string, table: string): Promise<VTable> {
     const t = await this.target.table(this.name(schema), this.name(table), this.opts.caseSensitive);

@@ -29,6 +29,8 @@ export interface ApplyTarget {
   invalidate(): void;
   /** DDL text the source logged, run as is in `schema` (same engine only) */
   ddl(schema: string, sql: string): string[];
+  /** DDL from another engine, translated. Throws APPLY_SCHEMA saying why when the statement is not translated. */
+  translateDdl(sourceEngine: 'mysql' | 'pg' | 'mssql', sql: string, names: DdlNames): string[];
   readonly system: SystemTables;
   close(): Promise<void>;
 }
@@ -72,4 +74,14 @@ export interface SystemTables {
   recordError(e: ErrorRecord): string;
   /** every recorded error, newest last */
   listErrors(): string;
+}
+
+/** How names in a DDL statement become target names. */
+export interface DdlNames {
+  /** schema of unqualified names */
+  readonly defaultSchema: string;
+  /** the target of the table the statement is about (as the send's map renamed it), when known */
+  readonly subject?: { schema: string; table: string };
+  /** any other table's target name */
+  name(schema: string, table: string): { schema: string; table: string };
 }

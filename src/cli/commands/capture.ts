@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { CaptureState } from '../../capture/capture-state';
 import { transactionToJsonLines } from '../../capture/change-json';
 import { FrameBatcher } from '../../capture/frame-batcher';
+import { withDdlSubject } from '../../capture/mysql/ddl-subject';
 import { captureLive } from '../../capture/mysql/live-capture';
 import { captureOffline, DictionaryView } from '../../capture/mysql/offline-capture';
 import { loadSiteConfig } from '../../config/load';
@@ -184,7 +185,7 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
       } else {
         if (r.done) break;
         next = it.next();
-        const raw = r.value;
+        const raw = withDdlSubject(r.value);
         let tx: Transaction | undefined = filter ? filter.apply(raw) : raw;
         // the last part of a transaction whose earlier parts went out must go too: it commits them
         if (!tx && partsOut && !raw.continued) tx = { ...raw, ops: [] };

@@ -130,6 +130,10 @@ class MysqlTarget implements ApplyTarget {
     return [`USE ${quoteIdent(schema)}`, sql];
   }
 
+  translateDdl(sourceEngine: 'mysql' | 'pg' | 'mssql'): string[] {
+    throw new SynctlError('APPLY_SCHEMA', `DDL from ${sourceEngine} into MySQL/MariaDB is not translated yet`);
+  }
+
   async close(): Promise<void> {
     await this.conn.end().catch(() => undefined);
   }

@@ -2,9 +2,11 @@ import { Client, type QueryResult } from 'pg';
 import type { DbConnection } from '../../config/types';
 import { parseCondition } from '../../dict/condition';
 import { SynctlError } from '../../errors';
-import type { ApplyTarget, ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
+import type { ApplyTarget, DdlNames, ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
 import type { VTable } from '../../verify/types';
 import type { ZeroDateRule } from '../zero-date';
+import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
+import { mysqlDdlToPg } from './pg-ddl';
 import { pgQuote, PG_APPLY_SESSION } from './pg-literal';
 import { pgWriter } from './pg-sql';
 import { readPgTables } from './postgres-catalog';
@@ -113,6 +115,16 @@ class PgTarget implements ApplyTarget {
 
   ddl(schema: string, sql: string): string[] {
     return [`SET search_path TO ${pgQuoteIdent(schema)}`, sql];
+  }
+
+  translateDdl(sourceEngine: 'mysql' | 'pg' | 'mssql', sql: string, names: DdlNames): string[] {
+    if (sourceEngine !== 'mysql') throw new SynctlError('APPLY_SCHEMA', `DDL from ${sourceEngine} into PostgreSQL is not translated`);
+    const { statement, why } = parseMysqlDdl(sql);
+    if (!statement) throw new SynctlError('APPLY_SCHEMA', `DDL not translated to PostgreSQL (${why}): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
+    const subject = ddlSubject(statement);
+    return mysqlDdlToPg(statement, {
+      target: (t) => (names.subject && t.table === subject.table && t.schema === subject.schema ? names.subject : names.name(t.schema ?? names.defaultSchema, t.table)),
+    });
   }
 
   async close(): Promise<void> {

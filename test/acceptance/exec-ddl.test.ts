@@ -1,0 +1,160 @@
+/**
+ * DDL across engines: MariaDB statements (CREATE TABLE, ALTER TABLE add/change/rename
+ * column, CREATE INDEX, TRUNCATE, RENAME TABLE, DROP TABLE) captured with DDL on and
+ * replayed by exec on PostgreSQL, translated; the data changes between them land in the
+ * reshaped tables, and verify finds the result equal to the source. A statement that is
+ * not translated (a view) stops exec with ddl_continue 0, naming it, and is recorded and
+ * skipped with ddl_continue 1.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Client } from 'pg';
+import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { expectExitOk, freePort, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
+
+const SRC = 'exd_src';
+const PGDB = 'exd_pg';
+let my: Connection;
+let pg: Client;
+let dir: string;
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function config(name: string, extra = '', port?: number, siteid = 23): string {
+  const send = port ? `<ip>127.0.0.1</ip><data_port>${port}</data_port>` : '<stdio>1</stdio>';
+  const recv = port ? `<ip>127.0.0.1</ip><data_port>${port}</data_port>` : '<stdio>1</stdio>';
+  const m = harness().mariadb;
+  const p = harness().postgres;
+  const file = path.join(dir, `${name}.hs`);
+  fs.writeFileSync(
+    file,
+    `<dmhs><base><siteid>${siteid}</siteid></base>
+  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
+    <ddl_mask>op:obj</ddl_mask>
+    <send>${send}<filter><enable><item>${SRC}.*</item></enable></filter></send></cpt>
+  <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${PGDB}</db_name>
+    <recv>${recv}</recv>${extra}</exec></dmhs>`,
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  requireBuiltCli();
+  dir = fs.mkdtempSync(path.join(harness().tmpDir, 'exec-ddl-'));
+  await createDatabase('mariadb', SRC);
+  await createDatabase('postgres', PGDB);
+  my = await mariaConnect({ database: SRC });
+  await my.query("SET time_zone = '+00:00'");
+  pg = await pgConnect({ database: PGDB });
+  await pg.query(`CREATE SCHEMA ${SRC}`);
+});
+
+afterAll(async () => {
+  await my?.end();
+  await pg?.end();
+  await dropDatabase('mariadb', SRC);
+  await dropDatabase('postgres', PGDB);
+});
+
+async function masterPos(): Promise<string> {
+  const [[s]] = await my.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  return `${String(s!.File)}:${String(s!.Position)}`;
+}
+
+async function captureFrom(start: string, cfg: string): Promise<Buffer> {
+  await my.query('FLUSH BINARY LOGS');
+  const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, `state-${Date.now()}`)]);
+  expectExitOk(cap, 'capture');
+  return cap.stdout;
+}
+
+test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; the data fits; verify equal', async () => {
+  // live: capture reads each new table layout from the source as its DDL goes by
+  const cfg = config('ddl', '', await freePort());
+  const exec = new SynctlProcess(['exec', '-c', cfg]);
+  const capture = new SynctlProcess(['capture', '-c', cfg]);
+  try {
+    const t0 = Date.now();
+    while (!/dumping from/.test(capture.stderr)) {
+      if (Date.now() - t0 > 20_000) throw new Error(`capture did not start:\n${capture.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let applied = 0;
+    // one statement = one source transaction; wait for exec to apply it before the next
+    const step = async (sql: string) => {
+      await my.query(sql);
+      applied++;
+      const t1 = Date.now();
+      for (;;) {
+        const r = await pg.query<{ n: string }>('SELECT trx_count AS n FROM synctl.dmhs_trxid_table WHERE siteid = 23').catch(() => ({ rows: [] as { n: string }[] }));
+        if (Number(r.rows[0]?.n ?? 0) >= applied) return;
+        if (Date.now() - t1 > 20_000) throw new Error(`not applied: ${sql}\nexec:\n${exec.stderr}\ncapture:\n${capture.stderr}`);
+        await new Promise((r2) => setTimeout(r2, 50));
+      }
+    };
+    await step('CREATE TABLE orders (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, amount DECIMAL(10,2) NOT NULL DEFAULT 0, note VARCHAR(20), flag TINYINT(1) NOT NULL DEFAULT 1) ENGINE=InnoDB');
+    await step("INSERT INTO orders (amount, note) VALUES (1.50, 'a'), (2.25, 'b'), (3.00, NULL)");
+    await step('ALTER TABLE orders ADD COLUMN placed DATETIME(6) NULL AFTER amount, ADD INDEX ix_note (note)');
+    await step("UPDATE orders SET placed = '2026-11-21 12:00:00.5' WHERE id = 2");
+    await step('ALTER TABLE orders CHANGE note memo VARCHAR(60) NULL, MODIFY amount DECIMAL(14,3) NOT NULL');
+    await step("INSERT INTO orders (amount, memo, placed) VALUES (12345678901.125, 'a longer memo than twenty chars', NULL)");
+    await step('CREATE TABLE scratch (k VARCHAR(10) PRIMARY KEY, v BLOB)');
+    await step("INSERT INTO scratch VALUES ('x', X'0102'), ('y', NULL)");
+    await step('TRUNCATE TABLE scratch');
+    await step("INSERT INTO scratch VALUES ('z', X'03')");
+    await step('RENAME TABLE scratch TO kept');
+    await step('CREATE TABLE gone (id INT PRIMARY KEY)');
+    await step('INSERT INTO gone VALUES (1)');
+    await step('DROP TABLE gone');
+    await step('CREATE INDEX ix_amount ON orders (amount)');
+    expect(await exec.kill('SIGTERM')).toBe(0);
+    expect(exec.stderr).not.toMatch(/ WARN | ERROR /);
+  } finally {
+    await exec.kill('SIGKILL');
+    await capture.kill('SIGTERM');
+  }
+
+  const cols = await pg.query<{ table_name: string; column_name: string; data_type: string }>(
+    `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = '${SRC}' ORDER BY table_name, ordinal_position`,
+  );
+  expect(cols.rows.map((r) => `${r.table_name}.${r.column_name} ${r.data_type}`)).toEqual([
+    'kept.k character varying',
+    'kept.v bytea',
+    'orders.id integer',
+    'orders.amount numeric',
+    'orders.memo character varying',
+    'orders.flag smallint',
+    'orders.placed timestamp without time zone', // PostgreSQL adds columns last (AFTER is not kept)
+  ]);
+  const idx = await pg.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = '${SRC}' ORDER BY indexname`);
+  // PostgreSQL keeps an index's name when its table is renamed (scratch -> kept)
+  expect(idx.rows.map((r) => r.indexname)).toEqual(['orders_ix_amount', 'orders_ix_note', 'orders_pkey', 'scratch_pkey']);
+  const v = await runSynctl(['verify', '-c', cfg, `SCH.NAME='${SRC}'`]);
+  expect({ code: v.code, out: v.stdout.toString() + v.stderr }).toEqual({ code: 0, out: expect.any(String) });
+}, 120_000);
+
+test('a statement that is not translated stops exec (ddl_continue 0) or is recorded and skipped (ddl_continue 1)', async () => {
+  const start = await masterPos();
+  await my.query('CREATE TABLE t2 (id INT PRIMARY KEY)');
+  await my.query('CREATE VIEW v2 AS SELECT id FROM t2');
+  await my.query('INSERT INTO t2 VALUES (7)');
+  // offline: the dictionary taken now describes t2 as the binlog has it
+  expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', config('stop', '', undefined, 24)]), 'copy DICT');
+  const frames = await captureFrom(start, config('stop', '', undefined, 24));
+
+  const stop = await runSynctl(['exec', '-c', config('stop', '', undefined, 24), '--from', '-'], frames);
+  expect({ code: stop.code, stderr: stop.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('exec stopped') });
+  expect(stop.stderr).toMatch(/^synctl: DDL in exd_src at binlog:.*: DDL not translated to PostgreSQL \(not a table or index statement\): CREATE .*VIEW .*v2.* \(exec stopped: exec_policy 0, ddl_continue 0\)$/m);
+  // the table created before the view is there, the insert after it is not
+  expect((await pg.query(`SELECT count(*)::int AS n FROM ${SRC}.t2`)).rows[0].n).toBe(0);
+
+  const goOn = await runSynctl(['exec', '-c', config('go-on', '<ddl_continue>1</ddl_continue>', undefined, 24), '--from', '-'], frames);
+  expectExitOk(goOn, 'exec with ddl_continue 1');
+  expect((await pg.query(`SELECT id FROM ${SRC}.t2`)).rows).toEqual([{ id: 7 }]);
+  const rec = await pg.query<{ op: string; action: string }>("SELECT op, action FROM synctl.dmhs_error_tsk_table WHERE stmt LIKE '%VIEW%' ORDER BY id");
+  expect(rec.rows).toEqual([
+    { op: 'ddl', action: 'stopped' },
+    { op: 'ddl', action: 'discarded' },
+  ]);
+});
