@@ -498,3 +498,50 @@ export async function stopHarness(): Promise<void> {
   if (process.env[HARNESS_FILE_ENV] === file) delete process.env[HARNESS_FILE_ENV];
   cached = null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// extra servers (bench/: a native replica beside the harness MariaDB)
+
+export interface ExtraMariaDb extends MariaDbInfo {
+  pid: number;
+  /** Clean stop (mariadb-admin shutdown), killed if that does not work; removes nothing. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one more MariaDB with the harness's options (binlog ROW, GTID, same InnoDB settings)
+ * but its own `serverId`, under `<harness tmpDir>/<name>`, with the same `synctl` user and
+ * password as the harness MariaDB. The caller stops it (stop()); if the process exits
+ * without doing so, it is sent SIGTERM. Does not change the harness servers.
+ */
+export async function startExtraMariaDb(opts: { name: string; serverId: number; extraArgs?: readonly string[] }): Promise<ExtraMariaDb> {
+  checkName(opts.name);
+  if (opts.name === 'mariadb' || opts.name === 'postgres') throw new Error(`${PREFIX}: '${opts.name}' is the harness's own server dir`);
+  const h = harness();
+  const s = await startMariaDb(h.tmpDir, {
+    password: h.mariadb.password,
+    subdir: opts.name,
+    serverId: opts.serverId,
+    ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
+  });
+  const onExit = (): void => {
+    if (isAlive(s.pid)) process.kill(s.pid, 'SIGTERM');
+  };
+  process.on('exit', onExit);
+  return {
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    socket: s.socket,
+    dataDir: s.dataDir,
+    binlogBasename: s.binlogBasename,
+    logFile: s.logFile,
+    pid: s.pid,
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await stopMariaDb(s);
+    },
+  };
+}

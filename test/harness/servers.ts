@@ -368,7 +368,10 @@ function chownR(p: string, uid: number, gid: number): void {
 // ---------------------------------------------------------------------------------------------
 // MariaDB
 
-function mariaDbServerArgs(bins: MariaDbBinaries, s: { dataDir: string; baseDir: string; port: number; socket: string; pidFile: string; logFile: string }): string[] {
+function mariaDbServerArgs(
+  bins: MariaDbBinaries,
+  s: { dataDir: string; baseDir: string; port: number; socket: string; pidFile: string; logFile: string; serverId?: number; extraArgs?: readonly string[] },
+): string[] {
   return [
     '--no-defaults',
     ...(isRoot() ? ['--user=root'] : []),
@@ -381,7 +384,7 @@ function mariaDbServerArgs(bins: MariaDbBinaries, s: { dataDir: string; baseDir:
     `--pid-file=${s.pidFile}`,
     `--log-error=${s.logFile}`,
     '--skip-name-resolve',
-    '--server-id=1',
+    `--server-id=${s.serverId ?? 1}`,
     `--log-bin=${path.join(s.dataDir, 'mariadb-bin')}`,
     `--log-bin-index=${path.join(s.dataDir, 'mariadb-bin.index')}`,
     '--binlog-format=ROW',
@@ -402,6 +405,7 @@ function mariaDbServerArgs(bins: MariaDbBinaries, s: { dataDir: string; baseDir:
     '--collation-server=utf8mb4_general_ci',
     '--performance-schema=0',
     '--loose-skip-feedback',
+    ...(s.extraArgs ?? []),
   ];
 }
 
@@ -409,9 +413,21 @@ function mariaDbServerArgs(bins: MariaDbBinaries, s: { dataDir: string; baseDir:
  * Initialise and start a MariaDB under `<dir>/mariadb`. Resolves once a real connection works and
  * the `synctl` user and `synctl_test` database exist.
  */
-export async function startMariaDb(dir: string, opts: { password?: string; port?: number } = {}): Promise<MariaDbServer> {
+export async function startMariaDb(
+  dir: string,
+  opts: {
+    password?: string;
+    port?: number;
+    /** another server beside the harness one (a replica for bench/): its own sub-dir of `dir` (default 'mariadb') */
+    subdir?: string;
+    /** --server-id (default 1) */
+    serverId?: number;
+    /** more mariadbd options, after the harness ones */
+    extraArgs?: readonly string[];
+  } = {},
+): Promise<MariaDbServer> {
   const bins = findMariaDbBinaries();
-  const baseDir = path.join(dir, 'mariadb');
+  const baseDir = path.join(dir, opts.subdir ?? 'mariadb');
   const dataDir = path.join(baseDir, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
   fs.mkdirSync(path.join(baseDir, 'tmp'), { recursive: true });
@@ -444,7 +460,16 @@ export async function startMariaDb(dir: string, opts: { password?: string; port?
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = opts.port && attempt === 0 ? opts.port : await findFreePort();
     try {
-      const pid = await launchMariaDb(bins, { dataDir, baseDir, port, socket, pidFile, logFile });
+      const pid = await launchMariaDb(bins, {
+        dataDir,
+        baseDir,
+        port,
+        socket,
+        pidFile,
+        logFile,
+        ...(opts.serverId !== undefined ? { serverId: opts.serverId } : {}),
+        ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
+      });
       const server: MariaDbServer = {
         host: '127.0.0.1',
         port,
@@ -477,7 +502,7 @@ export async function startMariaDb(dir: string, opts: { password?: string; port?
 
 async function launchMariaDb(
   bins: MariaDbBinaries,
-  s: { dataDir: string; baseDir: string; port: number; socket: string; pidFile: string; logFile: string },
+  s: { dataDir: string; baseDir: string; port: number; socket: string; pidFile: string; logFile: string; serverId?: number; extraArgs?: readonly string[] },
 ): Promise<number> {
   const outFile = path.join(s.baseDir, 'mariadbd.out');
   const out = fs.openSync(outFile, 'a');

@@ -1,0 +1,775 @@
+/**
+ * Apply benchmark: `synctl exec` catching up a paused backlog, MariaDB to PostgreSQL and
+ * MariaDB to MariaDB, against a native MariaDB replica (CHANGE MASTER TO) catching up the
+ * same binlog range with its SQL thread, measured in the same run; then end-to-end lag
+ * while sysbench runs.
+ *
+ *   npm run build && node dist/bench/apply.js
+ *   node dist/bench/apply.js --tables=2 --table-size=10000 --run-seconds=5 --rounds=1 --lag-seconds=5   (quick run)
+ *
+ * Options (argv `--name=value`, or env BENCH_<NAME> with '-' as '_'):
+ *   --tables=8 --table-size=100000   sysbench prepare size
+ *   --run-seconds=60 --threads=4     the oltp_write_only run of each catch-up round
+ *   --rounds=2                       catch-up rounds (the order of the three appliers is reversed every other round)
+ *   --lag-seconds=60                 the lag phase: sysbench at --threads with everything running
+ *   --profile=DIR                    run the catch-up exec children with node --cpu-prof into DIR
+ *
+ * Set-up: the harness MariaDB (binlog ROW, FULL image, GTID) and PostgreSQL; a second
+ * MariaDB (same options, server_id 2, --replicate-do-db=sbtest) replicating from the harness
+ * MariaDB from before `sysbench prepare` (so it builds its tables through replication).
+ * The prepared tables are copied to PostgreSQL (database apply_bench, schema sbtest) and to
+ * MariaDB database sbtest_tgt on the harness server (not binlogged), with a heartbeat table.
+ *
+ * Catch-up rounds: exec is stopped and the replica runs only its IO thread. Live capture
+ * (siteid 61 to PostgreSQL, 62 to MariaDB) writes frames to a dir link (<send><file_path>)
+ * while `sysbench oltp_write_only run` goes on; once capture has written the whole range and
+ * the replica's IO thread has read it, the captures and the IO thread are stopped and each
+ * applier catches up alone (nothing else of ours runs), timed:
+ *   - the replica: START SLAVE SQL_THREAD until MASTER_POS_WAIT(end) returns;
+ *   - exec: from spawning `synctl exec -c site.hs` (dir recv) until its DMHS_TRXID_TABLE
+ *     row names the range's last GTID (process start, connect and dictionary load included),
+ *     then SIGTERM.
+ * Row changes = the `### INSERT/UPDATE/DELETE` lines for `sbtest` in
+ * `mariadb-binlog -v` of the range; exec's TRX_COUNT must grow by the range's GTID count.
+ *
+ * Lag phase: new pipelines over TCP (siteid 63, 64) start at the end of the log with exec
+ * running, the replica's SQL thread runs; the bench updates sbtest.heartbeat every 100 ms
+ * (sequence number) during a sysbench run and reads it on each target every 25 ms; a
+ * heartbeat's lag = first time a target shows it - the time its UPDATE was sent.
+ *
+ * At the end `synctl verify` must find PostgreSQL, MariaDB and the replica equal to the
+ * source; the bench fails otherwise.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import mysql from 'mysql2/promise';
+import type { Client } from 'pg';
+import {
+  createDatabase,
+  harness,
+  mariaConnect,
+  pgConnect,
+  runSysbench,
+  startExtraMariaDb,
+  startHarness,
+  stopHarness,
+  type ExtraMariaDb,
+} from '../test/harness';
+
+// ---------------------------------------------------------------------------------------
+// options
+
+function opt(name: string, def: string): string {
+  const flag = `--${name}=`;
+  const a = process.argv.slice(2).find((x) => x.startsWith(flag));
+  if (a !== undefined) return a.slice(flag.length);
+  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? def;
+}
+function intOpt(name: string, def: number): number {
+  const v = Number(opt(name, String(def)));
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return v;
+}
+
+const TABLES = intOpt('tables', 8);
+const TABLE_SIZE = intOpt('table-size', 100_000);
+const RUN_SECONDS = intOpt('run-seconds', 60);
+const THREADS = intOpt('threads', 4);
+const ROUNDS = Math.max(1, intOpt('rounds', 2));
+const LAG_SECONDS = intOpt('lag-seconds', 60);
+const PROFILE = opt('profile', '');
+
+const SRC = 'sbtest';
+const MY_TGT = 'sbtest_tgt';
+const PG_DB = 'apply_bench';
+const PG_SCHEMA = 'sbtest';
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'synctl');
+
+const t0 = Date.now();
+function say(msg: string): void {
+  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+// ---------------------------------------------------------------------------------------
+// synctl children
+
+class Child {
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  constructor(args: readonly string[], nodeArgs: readonly string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    this.child.stdout!.resume();
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      if (this.stderr.length > 400_000) this.stderr = this.stderr.slice(-200_000);
+    });
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+}
+const children = new Set<Child>();
+function startChild(args: readonly string[], nodeArgs: readonly string[] = []): Child {
+  const c = new Child(args, nodeArgs);
+  children.add(c);
+  void c.exited.then(() => children.delete(c));
+  return c;
+}
+async function runSynctl(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = new Child(args);
+  let out = '';
+  c.child.stdout!.removeAllListeners('data');
+  c.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await c.exited;
+  return { code, stdout: out, stderr: c.stderr };
+}
+async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// positions
+
+interface BinlogPos {
+  file: string;
+  pos: number;
+}
+/** Sequence number of the last GTID of domain 0 in a gtid list like '0-1-1234'. */
+function gtidSeq(list: string): number {
+  const m = /(?:^|,)0-\d+-(\d+)/.exec(list.trim());
+  return m ? Number(m[1]) : 0;
+}
+/** GTID sequence of a synctl position text ('binlog:file:pos:0-1-123'), 0 when it has none. */
+function positionGtidSeq(p: string): number {
+  const m = /:0-\d+-(\d+)$/.exec(p.trim());
+  return m ? Number(m[1]) : 0;
+}
+async function masterStatus(c: Connection): Promise<BinlogPos & { gtid: number }> {
+  const [[st]] = await c.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  const [[g]] = await c.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS g');
+  return { file: String(st!.File), pos: Number(st!.Position), gtid: gtidSeq(String(g!.g)) };
+}
+
+// ---------------------------------------------------------------------------------------
+// row changes in a binlog range, from mariadb-binlog -v
+
+interface RangeCount {
+  rows: number;
+  inserts: number;
+  updates: number;
+  deletes: number;
+}
+function countRange(from: BinlogPos, to: BinlogPos): Promise<RangeCount> {
+  const dir = path.dirname(harness().mariadb.binlogBasename);
+  const base = path.basename(harness().mariadb.binlogBasename);
+  const files = fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith(base + '.') && /\.\d+$/.test(n) && n >= from.file && n <= to.file)
+    .sort()
+    .map((n) => path.join(dir, n));
+  const args = ['--base64-output=decode-rows', '-v', `--start-position=${from.pos}`, `--stop-position=${to.pos}`, ...files];
+  return new Promise((resolve, reject) => {
+    const child = spawn('mariadb-binlog', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = { inserts: 0, updates: 0, deletes: 0 };
+    const ins = `### INSERT INTO \`${SRC}\`.`;
+    const upd = `### UPDATE \`${SRC}\`.`;
+    const del = `### DELETE FROM \`${SRC}\`.`;
+    const line = (l: string): void => {
+      if (l.startsWith(ins)) c.inserts++;
+      else if (l.startsWith(upd)) c.updates++;
+      else if (l.startsWith(del)) c.deletes++;
+    };
+    let tail = '';
+    let err = '';
+    child.stdout.setEncoding('latin1').on('data', (d: string) => {
+      const s = tail + d;
+      let i = 0;
+      for (;;) {
+        const j = s.indexOf('\n', i);
+        if (j < 0) break;
+        if (s.charCodeAt(i) === 35 && s.charCodeAt(i + 1) === 35) line(s.slice(i, Math.min(j, i + 40)));
+        i = j + 1;
+      }
+      tail = s.slice(i);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (tail) line(tail);
+      if (code !== 0) reject(new Error(`mariadb-binlog exited ${code}: ${err.trim()}`));
+      else resolve({ ...c, rows: c.inserts + c.updates + c.deletes });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// set-up
+
+let my: Connection; // harness MariaDB, database sbtest
+let pg: Client; // harness PostgreSQL, database apply_bench
+let replica: ExtraMariaDb | undefined;
+let rc: Connection; // the replica, root over its socket
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+type Engine = 'pg' | 'mariadb' | 'replica';
+interface Pipeline {
+  name: string;
+  engine: Engine;
+  siteid: number;
+  config: string;
+  dir: string;
+}
+
+function targetXml(engine: Engine): string {
+  const h = harness();
+  if (engine === 'pg') {
+    const g = h.postgres;
+    return `<db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${g.port}</db_port><db_user>${g.user}</db_user><db_pwd>${xml(g.password)}</db_pwd><db_name>${PG_DB}</db_name>`;
+  }
+  const m = engine === 'replica' ? replica! : h.mariadb;
+  return `<db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>`;
+}
+
+/** A site config with <cpt> (harness MariaDB, filter sbtest.*, map to the target) and <exec>. */
+async function writeConfig(root: string, name: string, engine: Engine, siteid: number, link: 'dir' | 'tcp'): Promise<Pipeline> {
+  const m = harness().mariadb;
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const dst = engine === 'pg' ? PG_SCHEMA : engine === 'mariadb' ? MY_TGT : SRC;
+  let sendLink: string;
+  let recvLink: string;
+  if (link === 'dir') {
+    const frames = path.join(dir, 'frames');
+    fs.mkdirSync(frames, { recursive: true });
+    sendLink = `<file_path>${frames}</file_path><file_time>1</file_time>`;
+    recvLink = `<file_path>${frames}</file_path><poll_interval>1</poll_interval>`;
+  } else {
+    const port = await freePort();
+    sendLink = `<ip>127.0.0.1</ip><data_port>${port}</data_port>`;
+    recvLink = `<ip>127.0.0.1</ip><data_port>${port}</data_port>`;
+  }
+  const config = path.join(dir, 'site.hs');
+  fs.writeFileSync(
+    config,
+    `<dmhs><base><siteid>${siteid}</siteid><ckpt_interval>10</ckpt_interval></base>
+  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
+    <ddl_mask>0</ddl_mask>
+    <send>${sendLink}<filter><enable><item>${SRC}.*</item></enable></filter><map><item>${SRC}.* == ${dst}.*</item></map></send></cpt>
+  <exec>${targetXml(engine)}<recv>${recvLink}</recv></exec></dmhs>
+`,
+  );
+  return { name, engine, siteid, config, dir };
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as import('node:net').AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const HEARTBEAT_DDL = 'CREATE TABLE heartbeat (id INT PRIMARY KEY, seq BIGINT NOT NULL, ts BIGINT NOT NULL)';
+
+/** The prepared source tables copied by plain SQL to both targets (not binlogged on MariaDB). */
+async function initialLoad(): Promise<void> {
+  await my.query('SET SESSION sql_log_bin = 0');
+  try {
+    for (const t of [...Array.from({ length: TABLES }, (_, i) => `sbtest${i + 1}`), 'heartbeat']) {
+      await my.query(`CREATE TABLE ${MY_TGT}.${t} LIKE ${SRC}.${t}`);
+      await my.query(`INSERT INTO ${MY_TGT}.${t} SELECT * FROM ${SRC}.${t}`);
+    }
+  } finally {
+    await my.query('SET SESSION sql_log_bin = 1');
+  }
+  await pg.query(`CREATE TABLE ${PG_SCHEMA}.heartbeat (id integer PRIMARY KEY, seq bigint NOT NULL, ts bigint NOT NULL)`);
+  await pg.query(`INSERT INTO ${PG_SCHEMA}.heartbeat VALUES (1, 0, 0)`);
+  for (let t = 1; t <= TABLES; t++) {
+    await pg.query(
+      `CREATE TABLE ${PG_SCHEMA}.sbtest${t} (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '', pad char(60) NOT NULL DEFAULT '')`,
+    );
+    let last = 0;
+    for (;;) {
+      const [rows] = await my.query<RowDataPacket[]>(`SELECT id, k, c, pad FROM ${SRC}.sbtest${t} WHERE id > ? ORDER BY id LIMIT 5000`, [last]);
+      if (rows.length === 0) break;
+      for (let i = 0; i < rows.length; i += 1000) {
+        const chunk = rows.slice(i, i + 1000);
+        const values = chunk.map((_, j) => `($${j * 4 + 1}, $${j * 4 + 2}, $${j * 4 + 3}, $${j * 4 + 4})`).join(', ');
+        await pg.query(`INSERT INTO ${PG_SCHEMA}.sbtest${t} VALUES ${values}`, chunk.flatMap((r) => [r.id, r.k, r.c, r.pad]));
+      }
+      last = Number(rows[rows.length - 1]!.id);
+    }
+    await pg.query(`CREATE INDEX ON ${PG_SCHEMA}.sbtest${t} (k)`);
+  }
+  await pg.query('ANALYZE');
+}
+
+// ---------------------------------------------------------------------------------------
+// progress readers
+
+/** Last GTID sequence exec applied for `siteid` (DMHS_TRXID_TABLE), and its TRX_COUNT. */
+async function execAt(engine: 'pg' | 'mariadb', siteid: number): Promise<{ gtid: number; count: number }> {
+  if (engine === 'pg') {
+    const r = await pg.query<{ pos: string; trx_count: string }>('SELECT pos, trx_count FROM synctl.dmhs_trxid_table WHERE siteid = $1', [siteid]).catch(() => ({ rows: [] }));
+    const row = r.rows[0];
+    return row ? { gtid: positionGtidSeq(row.pos), count: Number(row.trx_count) } : { gtid: 0, count: 0 };
+  }
+  const [rows] = await my
+    .query<RowDataPacket[]>('SELECT POS, TRX_COUNT FROM synctl.DMHS_TRXID_TABLE WHERE SITEID = ?', [siteid])
+    .catch(() => [[] as RowDataPacket[]] as const);
+  const row = rows[0];
+  return row ? { gtid: positionGtidSeq(String(row.POS)), count: Number(row.TRX_COUNT) } : { gtid: 0, count: 0 };
+}
+
+/** GTID sequence of the last frame a capture has handed to its dir link (sent.log, checkpoint.json). */
+function captureSentGtid(p: Pipeline): number {
+  const state = path.join(p.dir, '.synctl', `capture-${p.siteid}`);
+  let best = 0;
+  try {
+    const lines = fs.readFileSync(path.join(state, 'sent.log'), 'utf8').trim().split('\n');
+    const last = lines[lines.length - 1] ?? '';
+    best = Math.max(best, positionGtidSeq(last.slice(last.indexOf(' ') + 1)));
+  } catch {
+    /* none yet */
+  }
+  try {
+    const c = JSON.parse(fs.readFileSync(path.join(state, 'checkpoint.json'), 'utf8')) as { position: string };
+    best = Math.max(best, positionGtidSeq(c.position));
+  } catch {
+    /* none yet */
+  }
+  return best;
+}
+
+/** Every segment of the dir link is complete (.dat with its .rec manifest, nothing open). */
+function dirSettled(p: Pipeline): boolean {
+  const names = fs.readdirSync(path.join(p.dir, 'frames'));
+  const dats = names.filter((n) => n.endsWith('.dat'));
+  return names.every((n) => n.endsWith('.dat') || n.endsWith('.rec')) && dats.every((d) => names.includes(d.replace(/\.dat$/, '.rec')));
+}
+
+async function replicaStatus(): Promise<RowDataPacket> {
+  const [[s]] = await rc.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+  if (!s) throw new Error('replica: SHOW SLAVE STATUS is empty');
+  if (String(s.Last_IO_Error) || String(s.Last_SQL_Error)) throw new Error(`replica: IO error '${String(s.Last_IO_Error)}', SQL error '${String(s.Last_SQL_Error)}'`);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// catch-up rounds
+
+interface Timing {
+  applier: string;
+  round: number;
+  seconds: number;
+  /** exec: seconds from its 'applying to' log line (target open, state read) to the end */
+  applySeconds: number;
+  rows: number;
+  txs: number;
+}
+
+async function catchUpExec(p: Pipeline, round: number, endGtid: number, txs: number, rows: number): Promise<Timing> {
+  const engine = p.engine as 'pg' | 'mariadb';
+  const before = await execAt(engine, p.siteid);
+  const stmts0 = engine === 'mariadb' ? await writeStatements() : undefined;
+  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(PROFILE), `${p.name}-r${round}`)}`] : [];
+  const start = process.hrtime.bigint();
+  const proc = startChild(['exec', '-c', p.config], nodeArgs);
+  let ready: bigint | undefined;
+  proc.child.stderr!.on('data', () => {
+    if (ready === undefined && /applying to/.test(proc.stderr)) ready = process.hrtime.bigint();
+  });
+  let at = before;
+  await waitFor(
+    `exec ${p.name} to reach GTID 0-1-${endGtid}`,
+    async () => {
+      if (!proc.running) throw new Error(`exec ${p.name} exited ${proc.child.exitCode}:\n${proc.stderr.slice(-4000)}`);
+      at = await execAt(engine, p.siteid);
+      return at.gtid >= endGtid;
+    },
+    900_000,
+    50,
+  );
+  const end = process.hrtime.bigint();
+  const seconds = Number(end - start) / 1e9;
+  const applySeconds = Number(end - (ready ?? start)) / 1e9;
+  const code = await proc.kill('SIGTERM');
+  if (code !== 0) throw new Error(`exec ${p.name} exited ${code} after SIGTERM:\n${proc.stderr.slice(-4000)}`);
+  const bad = proc.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
+  if (bad.length) throw new Error(`exec ${p.name} logged errors or warnings:\n${bad.slice(0, 20).join('\n')}`);
+  if (stmts0) {
+    const st = await writeStatements();
+    const n = st.statements - stmts0.statements;
+    say(
+      `exec ${p.name}: the target server ran ${fmtInt(n)} INSERT/UPDATE/DELETE statements (${(rows / n).toFixed(2)} row changes per statement, ` +
+        `${fmtInt(n / seconds)} statements/s); binlog cache spilled to disk ${st.cacheDisk - stmts0.cacheDisk} times`,
+    );
+  }
+  if (at.count - before.count !== txs) throw new Error(`exec ${p.name}: applied ${at.count - before.count} transactions, the range has ${txs}`);
+  return { applier: p.engine === 'pg' ? 'synctl exec → PostgreSQL' : 'synctl exec → MariaDB', round, seconds, applySeconds, rows, txs };
+}
+
+/** INSERT/UPDATE/DELETE statements the harness MariaDB has run, and binlog cache spills to disk (global status). */
+async function writeStatements(): Promise<{ statements: number; cacheDisk: number }> {
+  const [rows] = await my.query<RowDataPacket[]>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_insert', 'Com_update', 'Com_delete', 'Com_insert_select', 'Com_update_multi', 'Com_delete_multi', 'Binlog_cache_disk_use')",
+  );
+  let statements = 0;
+  let cacheDisk = 0;
+  for (const r of rows) {
+    if (r.Variable_name === 'Binlog_cache_disk_use') cacheDisk = Number(r.Value);
+    else statements += Number(r.Value);
+  }
+  return { statements, cacheDisk };
+}
+
+async function catchUpReplica(round: number, end: BinlogPos, txs: number, rows: number): Promise<Timing> {
+  const start = process.hrtime.bigint();
+  await rc.query('START SLAVE SQL_THREAD');
+  const [[r]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [end.file, end.pos]);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await rc.query('STOP SLAVE SQL_THREAD');
+  if (r!.r === null || Number(r!.r) < 0) throw new Error(`replica: MASTER_POS_WAIT returned ${String(r!.r)}`);
+  await replicaStatus();
+  return { applier: 'MariaDB replica (SQL thread)', round, seconds, applySeconds: seconds, rows, txs };
+}
+
+// ---------------------------------------------------------------------------------------
+// lag phase
+
+interface LagSeries {
+  name: string;
+  lags: number[];
+  lastSeen: number;
+}
+
+async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactions: number; tps: number }; heartbeats: number }> {
+  const hb = await mariaConnect({ database: SRC });
+  const readers: { s: LagSeries; read: () => Promise<number> }[] = [
+    {
+      s: { name: 'synctl exec → PostgreSQL', lags: [], lastSeen: 0 },
+      read: async () => Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0),
+    },
+    {
+      s: { name: 'synctl exec → MariaDB', lags: [], lastSeen: 0 },
+      read: async () => Number((await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
+    },
+    {
+      s: { name: 'MariaDB replica', lags: [], lastSeen: 0 },
+      read: async () => Number((await rc.query<RowDataPacket[]>(`SELECT seq FROM ${SRC}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
+    },
+  ];
+  const [[cur]] = await hb.query<RowDataPacket[]>('SELECT seq FROM heartbeat WHERE id = 1');
+  let seq = Number(cur!.seq);
+  for (const r of readers) r.s.lastSeen = seq;
+  const sentAt = new Map<number, number>();
+  const now = () => Number(process.hrtime.bigint()) / 1e6;
+  let writing = true;
+  const writer = (async () => {
+    while (writing) {
+      const next = seq + 1;
+      const t = now();
+      sentAt.set(next, t);
+      await hb.query('UPDATE heartbeat SET seq = ?, ts = ? WHERE id = 1', [next, Date.now()]);
+      seq = next;
+      await sleep(Math.max(0, 100 - (now() - t)));
+    }
+  })();
+  let polling = true;
+  const pollers = readers.map(async ({ s, read }) => {
+    while (polling) {
+      const v = await read();
+      const t = now();
+      for (let i = s.lastSeen + 1; i <= v; i++) {
+        const w = sentAt.get(i);
+        if (w !== undefined) s.lags.push(t - w);
+      }
+      if (v > s.lastSeen) s.lastSeen = v;
+      await sleep(25);
+    }
+  });
+  await sleep(1000);
+  const run = await runSysbench({ test: 'oltp_write_only', phase: 'run', database: SRC, tables: TABLES, tableSize: TABLE_SIZE, threads: THREADS, time: LAG_SECONDS });
+  writing = false;
+  await writer;
+  const lastSeq = seq;
+  say(`lag phase: sysbench done (${run.transactions} tx, ${run.tps} tps); waiting for every target to show heartbeat ${lastSeq}`);
+  await waitFor('every target to show the last heartbeat', () => readers.every((r) => r.s.lastSeen >= lastSeq), 600_000, 100);
+  polling = false;
+  await Promise.all(pollers);
+  await hb.end();
+  return { series: readers.map((r) => r.s), sysbench: { transactions: run.transactions, tps: run.tps }, heartbeats: sentAt.size };
+}
+
+function pct(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+// ---------------------------------------------------------------------------------------
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [fmt(header), widths.map((n) => '-'.repeat(n)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+async function main(): Promise<void> {
+  say('starting the harness (private MariaDB + PostgreSQL) and a replica MariaDB (server_id 2)');
+  const h = await startHarness();
+  const work = fs.mkdtempSync(path.join(h.tmpDir, 'bench-apply-'));
+  replica = await startExtraMariaDb({ name: 'replica', serverId: 2, extraArgs: [`--replicate-do-db=${SRC}`] });
+  rc = await mysql.createConnection({ socketPath: replica.socket, user: 'root' });
+  await createDatabase('mariadb', SRC);
+  await createDatabase('mariadb', MY_TGT);
+  await createDatabase('postgres', PG_DB);
+  my = await mariaConnect({ database: SRC });
+  pg = await pgConnect({ database: PG_DB });
+  await pg.query(`CREATE SCHEMA ${PG_SCHEMA}`);
+  const [[ver]] = await my.query<RowDataPacket[]>('SELECT VERSION() AS v');
+  const pgVer = (await pg.query<{ v: string }>('SELECT current_setting(\'server_version\') AS v')).rows[0]!.v;
+
+  // the replica starts from here: an empty sbtest, built through replication
+  await rc.query(`CREATE DATABASE ${SRC}`);
+  const origin = await masterStatus(my);
+  const m = h.mariadb;
+  await rc.query(
+    `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${m.port}, MASTER_USER=?, MASTER_PASSWORD=?, MASTER_LOG_FILE=?, MASTER_LOG_POS=?, MASTER_USE_GTID=no`,
+    [m.user, m.password, origin.file, origin.pos],
+  );
+  await rc.query('START SLAVE');
+  await my.query(HEARTBEAT_DDL);
+  await my.query('INSERT INTO heartbeat VALUES (1, 0, 0)');
+
+  say(`sysbench prepare: ${TABLES} tables x ${TABLE_SIZE} rows`);
+  const p0 = Date.now();
+  await runSysbench({ test: 'oltp_write_only', phase: 'prepare', database: SRC, tables: TABLES, tableSize: TABLE_SIZE, threads: Math.min(TABLES, 2) || 1, timeoutMs: 900_000 });
+  const prepS = (Date.now() - p0) / 1000;
+  const prepared = await masterStatus(my);
+  say(`prepare done in ${prepS.toFixed(0)}s; initial copy to PostgreSQL and MariaDB`);
+  await initialLoad();
+  const [[w]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [prepared.file, prepared.pos]);
+  if (w!.r === null || Number(w!.r) < 0) throw new Error(`replica did not replicate the prepare: ${String(w!.r)}`);
+  await replicaStatus();
+  say('replica caught up with the prepare; targets loaded');
+
+  // catch-up pipelines (dir link) and lag pipelines (TCP)
+  const cuPg = await writeConfig(work, 'catchup_pg', 'pg', 61, 'dir');
+  const cuMy = await writeConfig(work, 'catchup_my', 'mariadb', 62, 'dir');
+  const lagPg = await writeConfig(work, 'lag_pg', 'pg', 63, 'tcp');
+  const lagMy = await writeConfig(work, 'lag_my', 'mariadb', 64, 'tcp');
+  const verifyReplica = await writeConfig(work, 'verify_replica', 'replica', 65, 'tcp');
+  for (const p of [cuPg, cuMy, lagPg, lagMy, verifyReplica]) {
+    const r = await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', p.config]);
+    if (r.code !== 0) throw new Error(`copy DICT ${p.name} exited ${r.code}:\n${r.stderr}`);
+  }
+  // the targets' exec tables exist before anything is timed: a first exec run with no input
+  for (const p of [cuPg, cuMy]) {
+    const e = startChild(['exec', '-c', p.config]);
+    await waitFor(`exec ${p.name} to start`, () => /applying to/.test(e.stderr) || !e.running, 60_000);
+    if ((await e.kill('SIGTERM')) !== 0) throw new Error(`exec ${p.name}:\n${e.stderr}`);
+  }
+
+  // captures run only while sysbench does: nothing but the measured applier runs during a catch-up
+  const startCaptures = async () => {
+    const cs = [cuPg, cuMy].map((p) => ({ p, c: startChild(['capture', '-c', p.config]) }));
+    await waitFor('capture to start', () => cs.every(({ c }) => /dumping from/.test(c.stderr) || !c.running), 60_000);
+    for (const { p, c } of cs) if (!c.running) throw new Error(`capture ${p.name} exited:\n${c.stderr}`);
+    return cs;
+  };
+  const stopCaptures = async (cs: { p: Pipeline; c: Child }[]) => {
+    for (const { p, c } of cs) {
+      const code = await c.kill('SIGTERM');
+      const bad = c.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
+      if (code !== 0 || bad.length) throw new Error(`capture ${p.name} exited ${code}:\n${bad.join('\n')}\n${c.stderr.slice(-3000)}`);
+    }
+  };
+  await rc.query('STOP SLAVE');
+
+  const timings: Timing[] = [];
+  const ranges: { round: number; txs: number; count: RangeCount; tps: number; bytes: number }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    await rc.query('START SLAVE IO_THREAD');
+    const captures = await startCaptures();
+    const from = await masterStatus(my);
+    say(`round ${round}: exec stopped, replica IO thread only; sysbench oltp_write_only ${RUN_SECONDS}s, ${THREADS} threads`);
+    const run = await runSysbench({ test: 'oltp_write_only', phase: 'run', database: SRC, tables: TABLES, tableSize: TABLE_SIZE, threads: THREADS, time: RUN_SECONDS });
+    const to = await masterStatus(my);
+    const txs = to.gtid - from.gtid;
+    const count = await countRange(from, to);
+    let bytes = 0;
+    {
+      // binlog bytes in the range (rough when it spans files)
+      const dir = path.dirname(h.mariadb.binlogBasename);
+      bytes = from.file === to.file ? to.pos - from.pos : fs.statSync(path.join(dir, from.file)).size - from.pos + to.pos;
+    }
+    ranges.push({ round, txs, count, tps: run.tps, bytes });
+    say(
+      `round ${round}: ${run.transactions} sysbench tx (${run.tps} tps); range ${from.file}:${from.pos}..${to.file}:${to.pos}, GTID 0-1-${from.gtid + 1}..0-1-${to.gtid} (${txs} tx), ` +
+        `${count.rows} row changes (${count.inserts} ins, ${count.updates} upd, ${count.deletes} del)`,
+    );
+    if (txs < run.transactions) throw new Error(`the range has ${txs} transactions, sysbench reports ${run.transactions}`);
+    // the whole range written to the dir links and read by the replica's IO thread
+    await waitFor('capture to write the range', () => [cuPg, cuMy].every((p) => captureSentGtid(p) >= to.gtid), 300_000);
+    await sleep(1500); // file_time 1 s: the last segment is rolled (published)
+    await waitFor('dir segments complete', () => [cuPg, cuMy].every(dirSettled), 30_000);
+    await waitFor(
+      'the replica IO thread to read the range',
+      async () => {
+        const s = await replicaStatus();
+        const f = String(s.Master_Log_File);
+        return f > to.file || (f === to.file && Number(s.Read_Master_Log_Pos) >= to.pos);
+      },
+      300_000,
+    );
+    await rc.query('STOP SLAVE IO_THREAD');
+    await stopCaptures(captures);
+    const order: (() => Promise<Timing>)[] = [
+      () => catchUpReplica(round, to, txs, count.rows),
+      () => catchUpExec(cuPg, round, to.gtid, txs, count.rows),
+      () => catchUpExec(cuMy, round, to.gtid, txs, count.rows),
+    ];
+    if (round % 2 === 0) order.reverse();
+    for (const f of order) {
+      const t = await f();
+      timings.push(t);
+      say(
+        `round ${round}: ${t.applier}: ${t.seconds.toFixed(2)}s (${t.applySeconds.toFixed(2)}s after start-up), ${fmtInt(t.rows / t.seconds)} row changes/s, ${fmtInt(t.txs / t.seconds)} tx/s`,
+      );
+    }
+  }
+
+  // lag phase
+  let lag: Awaited<ReturnType<typeof lagPhase>> | undefined;
+  const lagProcs: Child[] = [];
+  if (LAG_SECONDS > 0) {
+    for (const p of [lagPg, lagMy]) lagProcs.push(startChild(['exec', '-c', p.config]));
+    await waitFor('lag execs to listen', () => lagProcs.every((e) => /applying to/.test(e.stderr) || !e.running), 60_000);
+    const lagCaps = [lagPg, lagMy].map((p) => startChild(['capture', '-c', p.config]));
+    lagProcs.push(...lagCaps);
+    await waitFor('lag captures to start', () => lagCaps.every((c) => /dumping from/.test(c.stderr) || !c.running), 60_000);
+    for (const c of lagProcs) if (!c.running) throw new Error(`a lag-phase process exited:\n${c.stderr}`);
+    await rc.query('START SLAVE');
+    await replicaStatus();
+    say(`lag phase: exec and capture running (TCP), replica SQL thread running; sysbench ${LAG_SECONDS}s, ${THREADS} threads, heartbeat every 100 ms`);
+    lag = await lagPhase();
+    for (const s of lag.series) say(`lag ${s.name}: ${s.lags.length} samples, p50 ${pct(s.lags, 50).toFixed(0)} ms, p99 ${pct(s.lags, 99).toFixed(0)} ms, max ${Math.max(...s.lags).toFixed(0)} ms`);
+    // captures first: a capture whose exec is gone logs reconnect warnings
+    lagProcs.reverse();
+    for (const c of lagProcs) {
+      const code = await c.kill('SIGTERM');
+      const bad = c.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
+      if (code !== 0 || bad.length) throw new Error(`a lag-phase process exited ${code} or logged errors:\n${bad.slice(0, 20).join('\n')}\n${c.stderr.slice(-2000)}`);
+    }
+  }
+
+  // equality
+  const final = await masterStatus(my);
+  const [[w2]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [final.file, final.pos]);
+  if (w2!.r === null || Number(w2!.r) < 0) throw new Error(`replica did not catch up: ${String(w2!.r)}`);
+  const verdicts: string[] = [];
+  let unequal = 0;
+  for (const p of [lagPg, lagMy, verifyReplica]) {
+    const v = await runSynctl(['verify', '-c', p.config, `SCH.NAME='${SRC}'`]);
+    verdicts.push(`${p.engine}: verify exit ${v.code}`);
+    if (v.code !== 0) {
+      unequal++;
+      process.stderr.write(`verify ${p.name} exited ${v.code}:\n${v.stdout}${v.stderr}\n`);
+    }
+  }
+  say(`verify: ${verdicts.join(', ')}`);
+
+  // report
+  const totRows = ranges.reduce((n, r) => n + r.count.rows, 0);
+  console.log(
+    `workload: MariaDB ${String(ver!.v)} → PostgreSQL ${pgVer} / MariaDB (another database, same server) / native replica (server_id 2, replicate-do-db=${SRC}, ` +
+      `slave_parallel_threads=0); sysbench oltp_write_only prepare ${TABLES}x${TABLE_SIZE} (${prepS.toFixed(0)}s); ${ROUNDS} round(s) of ${RUN_SECONDS}s at ${THREADS} threads`,
+  );
+  for (const r of ranges) {
+    console.log(
+      `round ${r.round}: ${fmtInt(r.txs)} transactions (${r.tps} tps while exec paused), ${fmtInt(r.count.rows)} row changes (${fmtInt(r.count.inserts)} ins, ` +
+        `${fmtInt(r.count.updates)} upd, ${fmtInt(r.count.deletes)} del), ${(r.bytes / 1e6).toFixed(1)} MB of binlog`,
+    );
+  }
+  console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('');
+  const appliers = ['MariaDB replica (SQL thread)', 'synctl exec → PostgreSQL', 'synctl exec → MariaDB'];
+  const sum = (a: string) => {
+    const ts = timings.filter((t) => t.applier === a);
+    return {
+      seconds: ts.reduce((n, t) => n + t.seconds, 0),
+      applySeconds: ts.reduce((n, t) => n + t.applySeconds, 0),
+      txs: ts.reduce((n, t) => n + t.txs, 0),
+      runs: ts.map((t) => t.seconds.toFixed(2)).join(' / '),
+    };
+  };
+  const replicaRate = totRows / sum(appliers[0]!).seconds;
+  const rows: string[][] = appliers.map((a) => {
+    const s = sum(a);
+    const rate = totRows / s.seconds;
+    return [a, s.runs, s.seconds.toFixed(2), fmtInt(rate), fmtInt(s.txs / s.seconds), (rate / replicaRate).toFixed(2) + 'x', fmtInt(totRows / s.applySeconds)];
+  });
+  console.log('catch-up (each applier alone, same binlog range):');
+  console.log(table(['applier', 'seconds per round', 'total s', 'row changes/s', 'tx/s', 'vs replica', 'rows/s after start-up'], rows));
+  console.log("exec's time runs from spawning the process (start-up, connect, dictionary load included); the last column from its 'applying to' log line.");
+  console.log('');
+  if (lag) {
+    console.log(`lag while sysbench runs (${LAG_SECONDS}s, ${THREADS} threads, ${lag.sysbench.transactions} tx, ${lag.sysbench.tps} tps; ${lag.heartbeats} heartbeats, every 100 ms):`);
+    console.log(
+      table(
+        ['applier', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
+        lag.series.map((s) => [s.name, String(s.lags.length), pct(s.lags, 50).toFixed(0), pct(s.lags, 99).toFixed(0), Math.max(...s.lags).toFixed(0)]),
+      ),
+    );
+    console.log('');
+  }
+  const execRates = rows.slice(1).map((r) => ({ name: r[0]!, rate: Number(r[3]!.replace(/,/g, '')), ratio: Number(r[5]!.replace('x', '')) }));
+  const targets = [
+    ...execRates.map((e) => `${e.name}: ratio ${e.ratio.toFixed(2)}x vs replica ${e.ratio >= 1 ? 'MET' : 'NOT MET'} (>= 1.0), ${fmtInt(e.rate)} row changes/s ${e.rate >= 50_000 ? 'MET' : 'NOT MET'} (>= 50,000)`),
+    ...(lag ? lag.series.slice(0, 2).map((s) => `${s.name}: lag p99 ${pct(s.lags, 99).toFixed(0)} ms ${pct(s.lags, 99) < 1000 ? 'MET' : 'NOT MET'} (< 1000 ms)`) : []),
+  ];
+  console.log('targets:');
+  for (const t of targets) console.log(`  ${t}`);
+  console.log(`equality: ${verdicts.join(', ')}`);
+  if (PROFILE) console.log(`exec CPU profiles in ${path.resolve(PROFILE)}`);
+  if (unequal) throw new Error(`${unequal} target(s) not equal to the source`);
+}
+
+async function shutdown(): Promise<void> {
+  for (const c of [...children]) await c.kill('SIGKILL');
+  await my?.end().catch(() => undefined);
+  await pg?.end().catch(() => undefined);
+  await rc?.end().catch(() => undefined);
+  await replica?.stop().catch(() => undefined);
+  await stopHarness();
+}
+
+main()
+  .then(async () => {
+    await shutdown();
+    say('done');
+  })
+  .catch(async (e: unknown) => {
+    process.stderr.write(`apply: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    await shutdown().catch(() => undefined);
+    process.exitCode = 1;
+  });
