@@ -76,6 +76,7 @@ export class TransactionAssembler {
   private readonly descriptors = new Map<number, { map: TableMapEvent; table: TableDescriptor }>();
   private readonly byName = new Map<string, TableDescriptor>();
   private last: BinlogPosition | undefined;
+  private gtidTextCache: string | undefined;
   /** transactions completed by the event being handled */
   private readonly done: Transaction[] = [];
 
@@ -98,14 +99,16 @@ export class TransactionAssembler {
     return this.done.length === 0 ? NONE : this.done.splice(0);
   }
 
+  /** the GTID state as text; kept until the state changes (asked for at each transaction's start and end) */
   private gtidText(): string {
-    return this.mariaGtid?.toString() ?? this.mysqlGtid?.toString() ?? '';
+    return (this.gtidTextCache ??= this.mariaGtid?.toString() ?? this.mysqlGtid?.toString() ?? '');
   }
 
   private handle(ev: BinlogEvent, pe: PositionedEvent, out: Transaction[]): void {
     switch (ev.kind) {
       case 'previousGtids':
         if (!this.mysqlGtid) {
+          this.gtidTextCache = undefined;
           this.mysqlGtid = new MysqlGtidSet();
           for (const s of ev.sets) {
             const sid = s.tag ? `${s.uuid}:${s.tag}` : s.uuid;
@@ -115,6 +118,7 @@ export class TransactionAssembler {
         return;
       case 'mariaGtidList':
         if (!this.mariaGtid) {
+          this.gtidTextCache = undefined;
           this.mariaGtid = new MariadbGtidPos();
           for (const g of ev.gtids) this.mariaGtid.apply(g.domainId, g.serverId, g.seqNo);
         }
@@ -283,8 +287,10 @@ export class TransactionAssembler {
   }
 
   private applyGtid(): void {
-    this.pendingGtid?.();
+    if (this.pendingGtid === undefined) return;
+    this.pendingGtid();
     this.pendingGtid = undefined;
+    this.gtidTextCache = undefined;
   }
 
   /** A GTID-carrying statement that yields no data still moves the position. */

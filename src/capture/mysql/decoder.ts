@@ -18,6 +18,7 @@ import {
   type GtidInterval,
   type GtidSetEntry,
   type MariaGtid,
+  type MariaGtidEvent,
   type QueryStatusVars,
   type RowsAction,
   type TableMapEvent,
@@ -254,7 +255,16 @@ export class BinlogDecoder {
 
   /** Decodes one whole event (header .. checksum) that starts at `fileOffset`. */
   decode(eventBytes: Buffer, fileOffset: number): BinlogEvent {
-    return this.decodeOne(eventBytes, fileOffset, true);
+    return this.decodeOne(eventBytes, 0, eventBytes.length, fileOffset, true);
+  }
+
+  /**
+   * Decodes the one whole event in buf[start, start + size) that starts at `fileOffset`:
+   * `decode` without a view of the event first (the file reader's hot path).
+   */
+  decodeAt(buf: Buffer, start: number, size: number, fileOffset: number): BinlogEvent {
+    if (start < 0 || start + size > buf.length) throw this.err(fileOffset, `event of ${size} bytes is not within the buffer given`);
+    return this.decodeOne(buf, start, size, fileOffset, true);
   }
 
   private err(offset: number, message: string, details: Record<string, unknown> = {}): SynctlError {
@@ -270,33 +280,34 @@ export class BinlogDecoder {
     return v !== undefined ? v : (DEFAULT_POST_HEADER[type] ?? 0);
   }
 
-  private decodeOne(bytes: Buffer, offset: number, topLevel: boolean): BinlogEvent {
-    if (bytes.length < HEADER_LEN) throw this.err(offset, `truncated event header: ${bytes.length} of ${HEADER_LEN} bytes`);
-    const raw = bytes[4]!;
-    const eventSize = bytes.readUInt32LE(9);
-    if (eventSize !== bytes.length) {
-      throw this.err(offset, `event size field says ${eventSize} bytes but ${bytes.length} were given`);
+  /** The event in buf[start, start + size). */
+  private decodeOne(buf: Buffer, start: number, size: number, offset: number, topLevel: boolean): BinlogEvent {
+    if (size < HEADER_LEN) throw this.err(offset, `truncated event header: ${size} of ${HEADER_LEN} bytes`);
+    const raw = buf[start + 4]!;
+    const eventSize = buf.readUInt32LE(start + 9);
+    if (eventSize !== size) {
+      throw this.err(offset, `event size field says ${eventSize} bytes but ${size} were given`);
     }
     const type = this.permutation !== undefined && raw < this.permutation.length ? this.permutation[raw]! : raw;
     const header: BinlogEventHeader = {
-      timestamp: bytes.readUInt32LE(0),
+      timestamp: buf.readUInt32LE(start),
       typeCode: type,
-      serverId: bytes.readUInt32LE(5),
+      serverId: buf.readUInt32LE(start + 5),
       eventSize,
-      logPos: bytes.readUInt32LE(13),
-      flags: bytes.readUInt16LE(17),
+      logPos: buf.readUInt32LE(start + 13),
+      flags: buf.readUInt16LE(start + 17),
       offset,
     };
-    if (type === EventType.FORMAT_DESCRIPTION) return this.decodeFde(bytes, header);
+    if (type === EventType.FORMAT_DESCRIPTION) return this.decodeFde(buf.subarray(start, start + size), header);
 
-    let body = bytes;
+    let bodyEnd = size;
     if (topLevel && this.checksum === 'crc32') {
       if (eventSize < HEADER_LEN + 4) throw this.err(offset, `${eventSize}-byte event too short for its CRC32`);
-      // one view of the event without its trailer, for the CRC and for decoding
-      body = bytes.subarray(0, eventSize - 4);
-      if (this.verify) this.checkCrc(body, bytes.readUInt32LE(eventSize - 4), offset);
+      bodyEnd = size - 4;
     }
-    const bodyEnd = body.length;
+    // one view of the event without its trailer, for the CRC and for decoding
+    const body = start === 0 && bodyEnd === buf.length ? buf : buf.subarray(start, start + bodyEnd);
+    if (bodyEnd !== size && this.verify) this.checkCrc(body, buf.readUInt32LE(start + bodyEnd), offset);
     const r = this.r.point(body, this.source, type, offset);
     if (this.headerLength > bodyEnd) throw this.err(offset, `event shorter than the ${this.headerLength}-byte header`);
     r.seek(this.headerLength);
@@ -304,7 +315,7 @@ export class BinlogDecoder {
     switch (type) {
       case EventType.QUERY:
       case EventType.MARIA_QUERY_COMPRESSED:
-        return this.decodeQuery(r, bytes, header, this.phl(raw, type), type === EventType.MARIA_QUERY_COMPRESSED);
+        return this.decodeQuery(r, body, header, this.phl(raw, type), type === EventType.MARIA_QUERY_COMPRESSED);
       case EventType.ROTATE: {
         const position = this.phl(raw, type) >= 8 ? r.u64leSafe() : 4;
         const nextFile = r.utf8(r.remaining);
@@ -382,7 +393,7 @@ export class BinlogDecoder {
       default: {
         const rows = ROWS_KINDS[type];
         if (rows !== undefined) return this.decodeRows(r, body, header, raw, type, rows, false);
-        return { kind: 'unknown', header, raw: Buffer.from(bytes) };
+        return { kind: 'unknown', header, raw: Buffer.from(buf.subarray(start, start + size)) };
       }
     }
   }
@@ -822,7 +833,7 @@ export class BinlogDecoder {
       if (size < HEADER_LEN || pos + size > inner.length) {
         throw this.err(header.offset, `TRANSACTION_PAYLOAD: nested event at byte ${pos} claims ${size} bytes, ${inner.length - pos} left`);
       }
-      events.push(this.decodeOne(inner.subarray(pos, pos + size), header.offset, false));
+      events.push(this.decodeOne(inner, pos, size, header.offset, false));
       pos += size;
     }
     return { kind: 'transactionPayload', header, compressionType, payloadSize: compressed.length, uncompressedSize: inner.length, events };
@@ -846,19 +857,21 @@ export class BinlogDecoder {
     }
     const flagsExtra = r.done ? undefined : r.u8();
     const serverId = header.serverId;
-    return {
+    const ev: { -readonly [K in keyof MariaGtidEvent]: MariaGtidEvent[K] } = {
       kind: 'mariaGtid',
       header,
       domainId,
       serverId,
       seqNo,
       flags,
-      ...(commitId !== undefined ? { commitId } : {}),
-      ...(xa !== undefined ? { xa } : {}),
-      ...(flagsExtra !== undefined ? { flagsExtra } : {}),
       gtid: `${domainId}-${serverId}-${seqNo}`,
       standalone: (flags & MariaGtidFlags.STANDALONE) !== 0,
     };
+    // optional fields only when present (no object spreads: one of these per transaction)
+    if (commitId !== undefined) ev.commitId = commitId;
+    if (xa !== undefined) ev.xa = xa;
+    if (flagsExtra !== undefined) ev.flagsExtra = flagsExtra;
+    return ev;
   }
 
   private decodeHeartbeatV2(r: BufferReader, header: BinlogEventHeader): BinlogEvent {

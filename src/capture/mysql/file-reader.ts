@@ -206,6 +206,15 @@ class ChunkedFile {
   u32At(offset: number): number {
     return this.buf.readUInt32LE(this.base + offset - this.bufStart);
   }
+
+  /** the current buffer: file offset o is at buffer[index(o)] while has(o, ...) */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  index(offset: number): number {
+    return this.base + offset - this.bufStart;
+  }
 }
 
 export class BinlogFileReader {
@@ -295,8 +304,8 @@ export class BinlogFileReader {
       let pos = 4;
       if (startPos > 4) {
         // read the FORMAT_DESCRIPTION first (checksum algorithm, post-header lengths), then seek
-        const fde = (await this.fetch(cf, file, pos)) === 'ready' ? this.readBufferedEvent(cf, pos) : undefined;
-        if (fde === undefined || fde.event.kind !== 'formatDescription') {
+        const size = (await this.fetch(cf, file, pos)) === 'ready' ? this.bufferedSize(cf, pos) : 0;
+        if (size === 0 || this.decoder.decodeAt(cf.buffer, cf.index(pos), size, pos).kind !== 'formatDescription') {
           throw new SynctlError('WIRE_DECODE', `${file}: no FORMAT_DESCRIPTION event at offset 4`, { file, offset: 4 });
         }
         pos = startPos;
@@ -324,21 +333,20 @@ export class BinlogFileReader {
   private *bufferedEvents(cf: ChunkedFile, file: string, filePath: string, run: RunState): Generator<BinlogFileEvent, void, undefined> {
     for (;;) {
       const pos = run.pos;
-      const r = this.readBufferedEvent(cf, pos);
-      if (r === undefined) return;
-      const ev = r.event;
+      const size = this.bufferedSize(cf, pos);
+      if (size === 0) return;
+      const ev = this.decoder.decodeAt(cf.buffer, cf.index(pos), size, pos);
       run.rotateTo = ev.kind === 'rotate' && !ev.artificial ? ev.nextFile : undefined;
-      run.pos = pos + r.size;
-      yield { event: ev, file, path: filePath, offset: pos, nextPos: pos + r.size };
+      run.pos = pos + size;
+      yield { event: ev, file, path: filePath, offset: pos, nextPos: pos + size };
     }
   }
 
-  /** The event at `pos` when it is wholly buffered (undefined: fetch it first). */
-  private readBufferedEvent(cf: ChunkedFile, pos: number): { event: BinlogEvent; size: number } | undefined {
-    if (!cf.has(pos, HEADER_LEN)) return undefined;
+  /** Size of the event at `pos` when it is wholly buffered, else 0 (fetch it first). */
+  private bufferedSize(cf: ChunkedFile, pos: number): number {
+    if (!cf.has(pos, HEADER_LEN)) return 0;
     const size = cf.u32At(pos + 9);
-    if (size < HEADER_LEN || !cf.has(pos, size)) return undefined; // fetch reports a bad size
-    return { event: this.decoder.decode(cf.view(pos, size), pos), size };
+    return size >= HEADER_LEN && cf.has(pos, size) ? size : 0; // fetch reports a bad size
   }
 
   /**

@@ -163,6 +163,24 @@ export function isTextCharset(charset: string | undefined): boolean {
   return c !== undefined && c.codec !== Codec.BINARY;
 }
 
+/**
+ * Buffer's own per-encoding slicers (what toString calls after checking its arguments and
+ * looking the encoding up): called directly for the text columns of every row. Callers
+ * pass 0 <= start <= end <= length.
+ */
+interface Slicer {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+
+function utf8Slice(buf: Buffer, start: number, end: number): string {
+  return (buf as Buffer & Slicer).utf8Slice(start, end);
+}
+
+function latin1Slice(buf: Buffer, start: number, end: number): string {
+  return (buf as Buffer & Slicer).latin1Slice(start, end);
+}
+
 /** cp1252 0x80..0x9F as MySQL's latin1 maps them (undefined cp1252 bytes stay C1 controls) */
 const LATIN1_HIGH = [
   0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d,
@@ -177,19 +195,19 @@ function latin1Text(buf: Buffer, start: number, end: number): string {
     if (b >= 0x80 && b < 0xa0) break;
     i++;
   }
-  if (i === end) return buf.toString('latin1', start, end);
+  if (i === end) return latin1Slice(buf, start, end);
   // there are cp1252-specific bytes: decode in runs between them
-  let s = buf.toString('latin1', start, i);
+  let s = latin1Slice(buf, start, i);
   let runStart = i;
   for (; i < end; i++) {
     const b = buf[i]!;
     if (b >= 0x80 && b < 0xa0) {
-      if (runStart < i) s += buf.toString('latin1', runStart, i);
+      if (runStart < i) s += latin1Slice(buf, runStart, i);
       s += String.fromCharCode(LATIN1_HIGH[b - 0x80]!);
       runStart = i + 1;
     }
   }
-  if (runStart < end) s += buf.toString('latin1', runStart, end);
+  if (runStart < end) s += latin1Slice(buf, runStart, end);
   return s;
 }
 
@@ -201,12 +219,12 @@ function utf8Text(buf: Buffer, start: number, end: number): string {
     let s = '';
     for (let i = start; i < end; i++) {
       const b = buf[i]!;
-      if (b >= 0x80) return buf.toString('utf8', start, end);
+      if (b >= 0x80) return utf8Slice(buf, start, end);
       s += String.fromCharCode(b);
     }
     return s;
   }
-  return buf.toString('utf8', start, end);
+  return utf8Slice(buf, start, end);
 }
 
 /**
@@ -223,7 +241,7 @@ export function decodeText(buf: Buffer, start: number, end: number, charset: str
     case Codec.LATIN1:
       return latin1Text(buf, start, end);
     case Codec.ASCII:
-      return buf.toString('latin1', start, end);
+      return latin1Slice(buf, start, end);
     case Codec.UTF16LE:
       return buf.toString('utf16le', start, end);
     case Codec.ICONV:
