@@ -5,9 +5,8 @@
  * the chunk-th row after the previous bound closes a chunk; the last chunk is open-ended so
  * target rows past the source's last key are seen). When SQL alone makes both sides print the
  * same canonical text, each side returns a digest of the chunk (count + a sum of per-row
- * hashes, order-independent); a chunk whose digests differ is hashed again in pieces of LEAF
- * source rows (one grouped query per side) and only the differing pieces are read row by row.
- * Otherwise every chunk is read.
+ * hashes, order-independent); for a chunk whose digests differ each side lists (key, row
+ * hash) and only the rows whose hashes differ are read in full. Otherwise every chunk is read.
  * Reading is keyset-paged (`chunk` rows per query) on both sides and
  * merged in key order, so memory stays at a few pages whatever the table size.
  * Without a primary key: both sides stream every row ordered by all canonical texts and the
@@ -153,34 +152,54 @@ async function merge(plan: PairPlan, a: AsyncGenerator<TextRow>, b: AsyncGenerat
   }
 }
 
-/** Source rows per piece of a differing chunk: what is read row by row per difference. */
-const LEAF = 200;
+/** Differing keys fetched per query when a chunk is read by key. */
+const KEYS_PER_READ = 500;
 
-/** Source keys closing each LEAF-row piece of lo < key <= hi (at most chunk keys are read). */
-async function pieceBounds(plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): Promise<Text[][]> {
-  const s = plan.src;
+/** (canonical key..., row hash) of every row of lo < key <= hi, in key order (at most a chunk). */
+async function rowHashes(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): Promise<TextRow[]> {
   const w = range(s, plan, lo, hi);
-  const keys = await s.side.query(`SELECT ${selectList(plan.keyIdx.map((i) => s.canon[i]!))} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')}`, w.params);
+  const keyCanon = plan.keyIdx.map((i) => s.canon[i]!);
+  return s.side.query(`SELECT ${selectList([...keyCanon, s.rowHash])} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')}`, w.params);
+}
+
+/** Keys whose row is on one side only or hashes differently; counts the equal rows. */
+function differingKeys(plan: PairPlan, a: readonly TextRow[], b: readonly TextRow[], st: CompareStats): Text[][] {
+  const k = plan.keyIdx.length;
   const out: Text[][] = [];
-  for (let i = LEAF - 1; i < keys.length; i += LEAF) out.push(keys[i]!);
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const c = i === a.length ? 1 : j === b.length ? -1 : plan.compareKeys(a[i]!, b[j]!);
+    if (c < 0) out.push(a[i++]!.slice(0, k));
+    else if (c > 0) out.push(b[j++]!.slice(0, k));
+    else {
+      if (a[i]![k] === b[j]![k]) st.rowsCompared++;
+      else out.push(a[i]!.slice(0, k));
+      i++;
+      j++;
+    }
+  }
   return out;
 }
 
-/** Digest per piece (0 .. bounds.length; the last is above the last bound), by piece number. */
-async function pieceDigests(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, bounds: readonly Text[][]): Promise<Map<number, string>> {
-  const w = range(s, plan, lo, hi);
-  const bucketParams: Text[] = [];
-  const whens = bounds.map((b, j) => {
-    const ps = plan.keyIdx.map((ci, k) => s.side.keyParam(s.cols[ci]!, w.params.length + bucketParams.length + k + 1));
-    bucketParams.push(...b);
-    return `WHEN ${tuple(s.keyExprs)} <= ${tuple(ps)} THEN ${j}`;
-  });
-  const bucket = whens.length === 0 ? '0' : `CASE ${whens.join(' ')} ELSE ${bounds.length} END`;
-  // PostgreSQL numbers its parameters ($n: the bucket's follow the WHERE's); MySQL's '?' go in
-  // text order, and the bucket (SELECT list) comes before the WHERE
-  const params = s.side.engine === 'pg' ? [...w.params, ...bucketParams] : [...bucketParams, ...w.params];
-  const rows = await s.side.query(s.digest(w.sql, bucket), params);
-  return new Map(rows.map((r) => [Number(r[0]), r.slice(1).map((v) => v ?? '').join('/')]));
+/** Full rows of the given keys (sorted) within lo < key <= hi, in key order. */
+async function* rowsByKeys(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, keys: readonly Text[][], st: CompareStats): AsyncGenerator<TextRow> {
+  for (let p = 0; p < keys.length; p += KEYS_PER_READ) {
+    const w = range(s, plan, lo, hi);
+    const params = [...w.params];
+    const list = keys.slice(p, p + KEYS_PER_READ).map((key) => {
+      const ps = plan.keyIdx.map((ci, j) => s.side.keyParam(s.cols[ci]!, params.length + j + 1));
+      params.push(...key);
+      return tuple(ps);
+    });
+    // the range bounds the scan where the key expression cannot use the index (text keys)
+    const rows = await s.side.query(
+      `SELECT ${selectList(s.canon)} FROM ${s.from} WHERE ${w.sql} AND ${tuple(s.keyExprs)} IN (${list.join(', ')}) ORDER BY ${s.keyExprs.join(', ')}`,
+      params,
+    );
+    st.rowsRead += rows.length;
+    for (const r of rows) yield applyJs(r, plan.js);
+  }
 }
 
 export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: DiffSink): Promise<CompareStats> {
@@ -206,18 +225,11 @@ export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: D
       return;
     }
     st.chunksDescended++;
-    if (Number(ds.split('/')[0]) <= LEAF) return read(lo, hi);
-    // a differing chunk: pieces of LEAF source rows, hashed in one grouped query per side,
-    // and only the differing pieces read, so a few differences cost a few small reads
-    const bounds = await pieceBounds(plan, lo, hi);
-    const [ps, pt] = await Promise.all([pieceDigests(plan.src, plan, lo, hi, bounds), pieceDigests(plan.dst, plan, lo, hi, bounds)]);
-    for (let j = 0; j <= bounds.length; j++) {
-      const a = j === 0 ? lo : bounds[j - 1];
-      const b = j === bounds.length ? hi : bounds[j];
-      const x = ps.get(j);
-      if (x !== undefined && x === pt.get(j)) st.rowsCompared += Number(x.split('/')[0]);
-      else if (x !== undefined || pt.get(j) !== undefined) await read(a, b);
-    }
+    // a differing chunk: each side lists (key, row hash), compared here, and only the rows
+    // whose hashes differ are read, so a few differences cost a few rows
+    const [hs, ht] = await Promise.all([rowHashes(plan.src, plan, lo, hi), rowHashes(plan.dst, plan, lo, hi)]);
+    const keys = differingKeys(plan, hs, ht, st);
+    await merge(plan, rowsByKeys(plan.src, plan, lo, hi, keys, st), rowsByKeys(plan.dst, plan, lo, hi, keys, st), st, sink);
   };
   let lo: Text[] | undefined;
   for (;;) {

@@ -16,8 +16,10 @@ export interface SideSql {
   /** canonical text expression per paired column */
   readonly canon: readonly string[];
   readonly keyExprs: readonly string[];
-  /** the chunk digest query for a WHERE clause (per bucket when given a bucket expression) */
-  readonly digest: (where: string, bucket?: string) => string;
+  /** the chunk digest query for a WHERE clause */
+  readonly digest: (where: string) => string;
+  /** one row's hash (same function as the digest's), for listing a differing chunk */
+  readonly rowHash: string;
 }
 
 export interface PairPlan {
@@ -87,7 +89,8 @@ export function planPair(
       cols,
       canon,
       keyExprs: keyIdx.map((i) => side.keyExpr(cols[i]!, q[i]!)),
-      digest: (where, bucket) => (fast ? side.fastDigestSql(text, from, where, bucket) : side.digestSql(text, from, where, bucket)),
+      digest: (where) => (fast ? side.fastDigestSql(text, from, where) : side.digestSql(text, from, where)),
+      rowHash: side.rowHash(text, fast),
     };
   };
   const src = sideSql(sides.src, source, srcCols);

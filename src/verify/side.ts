@@ -18,6 +18,7 @@ import {
   mysqlFastDigestKind,
   mysqlFastDigestSql,
   mysqlRawRowText,
+  mysqlRowHash,
   type FilterOperand,
   mysqlKeyExpr,
   mysqlKeyParam,
@@ -33,6 +34,7 @@ import {
   pgFilterLiteral,
   pgFilterOperand,
   pgRawRowText,
+  pgRowHash,
   pgKeyExpr,
   pgKeyParam,
   pgQuoteIdent,
@@ -64,15 +66,16 @@ export interface Side {
   keyParam(col: VColumn, n: number): string;
   valueParam(col: VColumn, n: number): string;
   rowText(exprs: readonly string[]): string;
-  /** with `bucket`: one row per bucket value, the value first */
-  digestSql(rowText: string, from: string, where: string, bucket?: string): string;
+  digestSql(rowText: string, from: string, where: string): string;
   /**
    * Same engine and column types on both sides: a cheaper digest over the stored values' own
    * text. Used only when both sides name the same `fastDigest`.
    */
   readonly fastDigest: string;
   rawRowText(cols: readonly { q: string; kind: VColumn['kind'] }[]): string;
-  fastDigestSql(rowText: string, from: string, where: string, bucket?: string): string;
+  fastDigestSql(rowText: string, from: string, where: string): string;
+  /** one row's hash (the fast digest's function when `fast`), for listing a differing chunk */
+  rowHash(rowText: string, fast: boolean): string;
   /** ORDER BY term for a canonical text when rows have no key (code point order, NULL first) */
   orderText(expr: string): string;
   nullSafeEq(expr: string, param: string): string;
@@ -195,8 +198,11 @@ class MysqlSide implements Side {
   rowText = mysqlRowText;
   digestSql = mysqlChunkDigestSql;
   rawRowText = mysqlRawRowText;
-  fastDigestSql(rowText: string, from: string, where: string, bucket?: string): string {
-    return mysqlFastDigestSql(this.fastDigest, rowText, from, where, bucket);
+  fastDigestSql(rowText: string, from: string, where: string): string {
+    return mysqlFastDigestSql(this.fastDigest, rowText, from, where);
+  }
+  rowHash(rowText: string, fast: boolean): string {
+    return mysqlRowHash(fast ? this.fastDigest : 'canonical', rowText);
   }
   orderText(expr: string): string {
     return `CAST(${expr} AS BINARY)`;
@@ -312,6 +318,9 @@ class PgSide implements Side {
   readonly fastDigest = 'pg-md5';
   rawRowText = pgRawRowText;
   fastDigestSql = pgChunkDigestSql;
+  rowHash(rowText: string): string {
+    return pgRowHash(rowText);
+  }
   orderText(expr: string): string {
     return `(${expr}) COLLATE "C" NULLS FIRST`;
   }

@@ -134,17 +134,11 @@ export function mysqlRowText(exprs: readonly string[]): string {
  * Independent of row order so that collations never matter; the PostgreSQL twin computes the
  * same numbers. (One slice: CONV is the costly part, and 60 bits per chunk is plenty.)
  */
-export function mysqlChunkDigestSql(rowText: string, from: string, where: string, bucket?: string): string {
-  const [g, inner, tail] = grouped(bucket);
+export function mysqlChunkDigestSql(rowText: string, from: string, where: string): string {
   return (
-    `SELECT ${g}COUNT(*) AS n, CAST(SUM(CAST(CONV(SUBSTRING(h, 1, 15), 16, 10) AS UNSIGNED)) AS CHAR) AS a ` +
-    `FROM (SELECT ${inner}MD5(${rowText}) AS h FROM ${from} WHERE ${where}) d${tail}`
+    `SELECT COUNT(*) AS n, CAST(SUM(CAST(CONV(SUBSTRING(h, 1, 15), 16, 10) AS UNSIGNED)) AS CHAR) AS a ` +
+    `FROM (SELECT MD5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
   );
-}
-
-/** With a bucket expression, one digest per bucket (its number first in each row). */
-function grouped(bucket: string | undefined): [string, string, string] {
-  return bucket === undefined ? ['', '', ''] : ['g, ', `${bucket} AS g, `, ' GROUP BY g'];
 }
 
 /**
@@ -170,10 +164,14 @@ export function mysqlFastDigestKind(version: string): 'crc32+crc32c' | 'md5' {
 }
 
 /** The chunk digest over mysqlRawRowText: two 32-bit CRCs of different polynomials summed, or MD5. */
-export function mysqlFastDigestSql(kind: 'crc32+crc32c' | 'md5', rowText: string, from: string, where: string, bucket?: string): string {
-  if (kind === 'md5') return mysqlChunkDigestSql(rowText, from, where, bucket);
-  const [g, inner, tail] = grouped(bucket);
-  return `SELECT ${g}COUNT(*) AS n, CAST(SUM(CRC32(h)) AS CHAR) AS a, CAST(SUM(CRC32C(h)) AS CHAR) AS b FROM (SELECT ${inner}${rowText} AS h FROM ${from} WHERE ${where}) d${tail}`;
+export function mysqlFastDigestSql(kind: 'crc32+crc32c' | 'md5', rowText: string, from: string, where: string): string {
+  if (kind === 'md5') return mysqlChunkDigestSql(rowText, from, where);
+  return `SELECT COUNT(*) AS n, CAST(SUM(CRC32(h)) AS CHAR) AS a, CAST(SUM(CRC32C(h)) AS CHAR) AS b FROM (SELECT ${rowText} AS h FROM ${from} WHERE ${where}) d`;
+}
+
+/** One row's hash as text, listed per row for a differing chunk (the digest's own function). */
+export function mysqlRowHash(kind: 'crc32+crc32c' | 'md5' | 'canonical', rowText: string): string {
+  return kind === 'crc32+crc32c' ? `CONCAT(CRC32(${rowText}), ':', CRC32C(${rowText}))` : `MD5(${rowText})`;
 }
 
 /**

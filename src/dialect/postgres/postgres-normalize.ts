@@ -115,13 +115,16 @@ export function pgRowText(exprs: readonly string[]): string {
 }
 
 /** Twin of mysqlChunkDigestSql: same count and sum of a 60-bit MD5 slice. */
-export function pgChunkDigestSql(rowText: string, from: string, where: string, bucket?: string): string {
-  // with a bucket expression: one digest per bucket, its number first
-  const [g, inner, tail] = bucket === undefined ? ['', '', ''] : ['g, ', `${bucket} AS g, `, ' GROUP BY g'];
+export function pgChunkDigestSql(rowText: string, from: string, where: string): string {
   return (
-    `SELECT ${g}count(*)::text AS n, sum(('x' || substr(h, 1, 15))::bit(60)::bigint)::text AS a ` +
-    `FROM (SELECT ${inner}md5(${rowText}) AS h FROM ${from} WHERE ${where}) d${tail}`
+    `SELECT count(*)::text AS n, sum(('x' || substr(h, 1, 15))::bit(60)::bigint)::text AS a ` +
+    `FROM (SELECT md5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
   );
+}
+
+/** One row's hash, listed per row for a differing chunk. */
+export function pgRowHash(rowText: string): string {
+  return `md5(${rowText})`;
 }
 
 /** Same engine, same column types: the row value's own text (ROW(...)::text quotes every field). */
