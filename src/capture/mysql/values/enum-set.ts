@@ -16,7 +16,7 @@ import { need, valueError } from './common';
  * WIRE_DECODE error, rather than a silently wrong value.
  */
 
-function packLength(col: BinlogColumn): number {
+export function packLength(col: BinlogColumn): number {
   return col.length ?? col.meta & 0xff;
 }
 

@@ -1,5 +1,5 @@
 import { Temporal } from '../../../model/value';
-import type { BinlogColumn, ValueEnd } from '../column';
+import { MysqlType, type BinlogColumn, type ValueEnd } from '../column';
 import type { Value } from '../../../model/value';
 import { D2, fraction, need, pad4, padHours, valueError, zeroFraction } from './common';
 
@@ -37,6 +37,32 @@ function fspOf(col: BinlogColumn, offset: number): number {
 
 /** bytes of the fractional part of TIME2/DATETIME2/TIMESTAMP2 for fsp 0..6 */
 const FRAC_BYTES = [0, 1, 1, 2, 2, 3, 3];
+/** bytes of MariaDB's hires TIME(n) / DATETIME(n) (legacy type codes, fsp in the metadata; see below) */
+const HIRES_TIME_BYTES = [3, 4, 4, 5, 5, 5, 6];
+const HIRES_DATETIME_BYTES = [5, 6, 6, 7, 7, 7, 8];
+
+/** Bytes a value of a date/time column takes in a row image (every format the decoders below read). */
+export function temporalLength(col: BinlogColumn, offset: number): number {
+  switch (col.type) {
+    case MysqlType.DATE:
+    case MysqlType.NEWDATE:
+      return 3;
+    case MysqlType.TIME2:
+      return 3 + FRAC_BYTES[fspOf(col, offset)]!;
+    case MysqlType.DATETIME2:
+      return 5 + FRAC_BYTES[fspOf(col, offset)]!;
+    case MysqlType.TIMESTAMP2:
+      return 4 + FRAC_BYTES[fspOf(col, offset)]!;
+    case MysqlType.TIME:
+      return col.meta > 0 ? HIRES_TIME_BYTES[fspOf(col, offset)]! : 3;
+    case MysqlType.DATETIME:
+      return col.meta > 0 ? HIRES_DATETIME_BYTES[fspOf(col, offset)]! : 8;
+    case MysqlType.TIMESTAMP:
+      return col.meta > 0 ? 4 + FRAC_BYTES[fspOf(col, offset)]! : 4;
+    default:
+      throw valueError(col, 'not a date/time type', offset);
+  }
+}
 
 /** microseconds from the unsigned big-endian fractional bytes of a *2 type */
 function fracMicros(buf: Buffer, at: number, fsp: number): number {
@@ -261,8 +287,6 @@ export function decodeTimestampLegacy(buf: Buffer, offset: number, col: BinlogCo
 // pack_time = ((((((year*13 + month)*32 + day)*24 + hour)*60 + minute)*60 + second)
 //              * 10^6 + usec), negated for negative TIME; sec_part_shift divides by 10^(6-n).
 
-const HIRES_TIME_BYTES = [3, 4, 4, 5, 5, 5, 6];
-const HIRES_DATETIME_BYTES = [5, 6, 6, 7, 7, 7, 8];
 const SEC_PART_UNIT = [1000000, 100000, 10000, 1000, 100, 10, 1];
 const TIME_MAX_SECONDS_PLUS_1 = 838 * 3600 + 59 * 60 + 59 + 1;
 
