@@ -25,6 +25,10 @@
  * transactions; they must equal the `### INSERT INTO` / `### UPDATE` / `### DELETE FROM`
  * lines of mariadb-binlog's own decoding of the same files (a separate, untimed run).
  * Page cache warmed first; rounds interleave the sides; median of `repeats` runs.
+ *
+ * The headline peer is the default command. mariadb-binlog does not verify event CRC32s by
+ * default and synctl always does, so a second peer row runs it with
+ * --verify-binlog-checksum for a like-for-like reading (ratios against both are printed).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -161,6 +165,8 @@ function countEvents(files: readonly string[]): number {
 }
 
 const PEER_ARGS = ['--base64-output=decode-rows', '-v'];
+/** like for like: the peer also verifies every event's CRC32, as synctl does */
+const PEER_VERIFY_ARGS = [...PEER_ARGS, '--verify-binlog-checksum'];
 
 /** Row changes (and `# at` lines) in mariadb-binlog's own decoding of the files. */
 function peerCounts(files: readonly string[]): Promise<{ rows: number; ats: number; inserts: number; updates: number; deletes: number }> {
@@ -234,11 +240,11 @@ async function runOurs(files: readonly string[], dictionary: DictionaryView): Pr
   return { seconds, rows, txs, peakRss };
 }
 
-function runPeer(files: readonly string[]): Promise<number> {
+function runPeer(files: readonly string[], args: readonly string[] = PEER_ARGS): Promise<number> {
   return new Promise((resolve, reject) => {
     const devnull = fs.openSync('/dev/null', 'w');
     const start = process.hrtime.bigint();
-    const child = spawn('mariadb-binlog', [...PEER_ARGS, ...files], { stdio: ['ignore', devnull, 'pipe'] });
+    const child = spawn('mariadb-binlog', [...args, ...files], { stdio: ['ignore', devnull, 'pipe'] });
     let err = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.on('error', (e) => {
@@ -281,6 +287,7 @@ async function main(): Promise<void> {
       { name: 'synctl captureOffline, no dictionary', dict: empty, runs: [] as OurRun[] },
     ];
     const peerRuns: number[] = [];
+    const verifyRuns: number[] = [];
     // warm-up (JIT, page cache), one run each, untimed
     say('warm-up');
     for (const s of sides) {
@@ -288,10 +295,15 @@ async function main(): Promise<void> {
       if (r.rows !== peer.rows) throw new Error(`ROW COUNT MISMATCH (${s.name}): synctl ${r.rows}, mariadb-binlog ${peer.rows}`);
     }
     await runPeer(w.files);
+    await runPeer(w.files, PEER_VERIFY_ARGS);
+    const loads: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
+      loads.push(os.loadavg()[0]!);
       const p = await runPeer(w.files);
       peerRuns.push(p);
-      const line = [`round ${i + 1}: mariadb-binlog ${p.toFixed(2)}s`];
+      const pv = await runPeer(w.files, PEER_VERIFY_ARGS);
+      verifyRuns.push(pv);
+      const line = [`round ${i + 1}: mariadb-binlog ${p.toFixed(2)}s, with --verify-binlog-checksum ${pv.toFixed(2)}s`];
       for (const s of sides) {
         global.gc?.();
         const r = await runOurs(w.files, s.dict);
@@ -304,14 +316,17 @@ async function main(): Promise<void> {
 
     const rows = peer.rows;
     const peerS = median(peerRuns);
-    const header = ['decoder', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB', 'ratio'];
+    const verifyS = median(verifyRuns);
+    const header = ['decoder', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB', 'ratio', 'vs verifying peer'];
     const table: string[][] = [];
     for (const s of sides) {
       const sec = median(s.runs.map((r) => r.seconds));
       const rss = Math.max(...s.runs.map((r) => r.peakRss));
-      table.push([s.name, sec.toFixed(2), Math.round(rows / sec).toLocaleString('en-US'), (bytes / 1e6 / sec).toFixed(1), (rss / 2 ** 20).toFixed(0), (peerS / sec).toFixed(2) + 'x']);
+      table.push([s.name, sec.toFixed(2), Math.round(rows / sec).toLocaleString('en-US'), (bytes / 1e6 / sec).toFixed(1), (rss / 2 ** 20).toFixed(0), (peerS / sec).toFixed(2) + 'x', (verifyS / sec).toFixed(2) + 'x']);
     }
-    table.push(['mariadb-binlog --base64-output=decode-rows -v', peerS.toFixed(2), Math.round(rows / peerS).toLocaleString('en-US'), (bytes / 1e6 / peerS).toFixed(1), '-', '1.00x']);
+    const peerRow = (name: string, sec: number): string[] => [name, sec.toFixed(2), Math.round(rows / sec).toLocaleString('en-US'), (bytes / 1e6 / sec).toFixed(1), '-', (peerS / sec).toFixed(2) + 'x', (verifyS / sec).toFixed(2) + 'x'];
+    table.push(peerRow(`mariadb-binlog ${PEER_ARGS.join(' ')}`, peerS));
+    table.push(peerRow(`mariadb-binlog ... --verify-binlog-checksum`, verifyS));
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
     const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 
@@ -322,15 +337,16 @@ async function main(): Promise<void> {
         `(${peer.inserts} insert, ${peer.updates} update, ${peer.deletes} delete; synctl = mariadb-binlog); ` +
         `transactions: ${sides[0]!.runs[0]!.txs.toLocaleString('en-US')}`,
     );
-    console.log(`node ${process.version}, ${os.cpus().length} cores; median of ${REPEATS} runs per side`);
+    console.log(`node ${process.version}, ${os.cpus().length} cores; median of ${REPEATS} runs per side; 1-min load average at each round: ${loads.map((l) => l.toFixed(1)).join(' ')}`);
     console.log('');
     console.log(fmt(header));
     console.log(widths.map((n) => '-'.repeat(n)).join('  '));
     for (const r of table) console.log(fmt(r));
     console.log('');
-    console.log('ratio = our rows/s ÷ mariadb-binlog rows/s on the same files (target >= 1.00x); MB/s = binlog bytes read per second;');
+    console.log('ratio = our rows/s ÷ mariadb-binlog rows/s on the same files (target >= 1.00x; the default peer command, which does not');
+    console.log('verify CRC32s); vs verifying peer = the same against mariadb-binlog --verify-binlog-checksum (like for like); MB/s = binlog bytes read per second;');
     console.log('peak RSS = this node process (sampled every 25 ms), the whole process including the dictionary.');
-    console.log(`runs (s): mariadb-binlog ${peerRuns.map((x) => x.toFixed(2)).join(' ')}; ` + sides.map((s) => `${s.name.replace('synctl captureOffline, ', '')} ${s.runs.map((r) => r.seconds.toFixed(2)).join(' ')}`).join('; '));
+    console.log(`runs (s): mariadb-binlog ${peerRuns.map((x) => x.toFixed(2)).join(' ')}; verifying ${verifyRuns.map((x) => x.toFixed(2)).join(' ')}; ` + sides.map((s) => `${s.name.replace('synctl captureOffline, ', '')} ${s.runs.map((r) => r.seconds.toFixed(2)).join(' ')}`).join('; '));
   } finally {
     if (own && !KEEP) fs.rmSync(dir, { recursive: true, force: true });
   }
