@@ -183,13 +183,16 @@ Examples:
     .option('-c, --config <file>', 'site config (dmhs.hs) with an <exec> element: target database, recv link, exec_* tuning', './dmhs.hs')
     .option('--from <link>', "override the config's recv: '-' (stdin), dir:<path>, tcp:[<ip>:]<port>")
     .option('--state <dir>', 'where progress.json is written (default: .synctl/exec-<siteid> beside the config)')
+    .option('--errors', 'list the failures recorded on the target (DMHS_ERROR_TSK_TABLE) and exit')
+    .option('--json', 'with --errors: print them as JSON')
+    .option('--reapply <id>', 'run the statements of a recorded failure again, in one transaction, and mark it reapplied')
     .option('--key-file <path>', 'key file for encrypted passwords (default: see README)')
     .addHelpText(
       'after',
-      `\nProgress per origin is kept on the target in <sys_schema>.DMHS_TRXID_TABLE, in the same transaction as the data.\nExamples:\n  synctl exec -c exec.hs\n  synctl capture -c cpt.hs --to - | synctl exec -c exec.hs --from -`,
+      `\nProgress per origin is kept on the target in <sys_schema>.DMHS_TRXID_TABLE, in the same transaction as the data;\nfailures (by exec_policy) in <sys_schema>.DMHS_ERROR_TSK_TABLE.\nExamples:\n  synctl exec -c exec.hs\n  synctl capture -c cpt.hs --to - | synctl exec -c exec.hs --from -\n  synctl exec -c exec.hs --errors\n  synctl exec -c exec.hs --reapply 12`,
     )
     .action(
-      wrap(async (opts: { config: string; from?: string; state?: string; keyFile?: string }) => {
+      wrap(async (opts: { config: string; from?: string; state?: string; keyFile?: string; errors?: boolean; json?: boolean; reapply?: string }) => {
         const m = await import('./commands/exec.js');
         return m.execCommand(opts);
       }),

@@ -24,6 +24,8 @@ export interface ApplierOptions {
   readonly ddlContinue: boolean;
   /** row of DMHS_TRXID_TABLE this applier owns, per origin */
   readonly worker?: number;
+  /** seconds to wait for the target's exec lock at start (default 60) */
+  readonly lockWaitSec?: number;
   /** bytes of SQL per round trip (default 1 MiB) */
   readonly tripBytes?: number;
   readonly log: Logger;
@@ -42,6 +44,11 @@ export interface ApplyStats {
 interface Unit {
   readonly tx: Transaction;
   readonly origin: number;
+  /**
+   * The frame sequence that is wholly applied once this transaction is: its frame's own
+   * when it is the last one taken from that frame, else the one before.
+   */
+  doneSeq: bigint;
 }
 
 interface Statement {
@@ -91,6 +98,10 @@ export class Applier {
 
   /** Creates exec's tables when missing and reads where each origin stands. */
   async init(): Promise<void> {
+    const lock = `synctl-exec-${this.target.system.schema}-${this.worker}`;
+    if (!(await this.target.lock(lock, this.opts.lockWaitSec ?? 60))) {
+      throw new SynctlError('STATE', `${this.target.label}: another synctl exec is applying to this target (it holds the lock ${lock}); stop it first`);
+    }
     await this.target.run(this.target.system.create());
     for (const r of parseTrxidRows(await this.target.query(this.target.system.read()))) {
       if (r.worker === this.worker) this.checkpoints.set(r.siteid, r);
@@ -114,13 +125,18 @@ export class Applier {
 
   /** Takes a DATA frame's transactions into the current group (apply with flush()). */
   async add(frame: Frame): Promise<void> {
+    let last: Unit | undefined;
+    const take = async (tx: Transaction, origin: number) => {
+      last = { tx, origin, doneSeq: frame.seq - 1n };
+      await this.take(last);
+    };
     for (const tx of decodeDataFrame(frame)) {
       if (this.partial) {
         this.partial.ops.push(...tx.ops);
         if (tx.continued) continue;
         const p = this.partial;
         this.partial = undefined;
-        if (!p.skip) await this.take({ tx: { ...tx, ops: p.ops }, origin: p.origin });
+        if (!p.skip) await take({ ...tx, ops: p.ops }, p.origin);
         continue;
       }
       if (tx.continued) {
@@ -130,9 +146,11 @@ export class Applier {
         continue;
       }
       if (this.applied(frame.origin, tx.position, false)) continue;
-      await this.take({ tx, origin: frame.origin });
+      await take(tx, frame.origin);
     }
-    this.consumed.set(frame.origin, this.partial && this.partial.origin === frame.origin ? this.partial.startSeq - 1n : frame.seq);
+    const open = this.partial !== undefined && this.partial.origin === frame.origin;
+    if (last && !open) last.doneSeq = frame.seq;
+    this.consumed.set(frame.origin, open ? this.partial!.startSeq - 1n : frame.seq);
   }
 
   /** The transaction at `p` is already on the target (a replay after a restart). */
@@ -172,9 +190,9 @@ export class Applier {
       if (!ok) {
         await this.target.rollback().catch(() => undefined);
         for (const u of units) await this.applyAlone(u);
+        await this.saveConsumed();
       }
-    }
-    else await this.saveConsumed();
+    } else await this.saveConsumed();
     return this.ackable();
   }
 
@@ -201,24 +219,31 @@ export class Applier {
   }
 
   /** Checkpoint rows after `units` (in order) are applied. */
-  private advance(units: readonly Unit[]): TrxidRow[] {
+  /**
+   * Checkpoint rows after `units` (in order) are applied. `whole`: the units are the whole
+   * group, so every frame taken so far is done; else each unit's own doneSeq counts.
+   */
+  private advance(units: readonly Unit[], whole: boolean): TrxidRow[] {
     const rows = new Map<number, TrxidRow>();
     for (const u of units) {
       const prev = rows.get(u.origin) ?? this.checkpoints.get(u.origin);
+      const seq = prev?.seq ?? 0n;
       rows.set(u.origin, {
         siteid: u.origin,
         worker: this.worker,
         // frames are acknowledged by seq only once their transactions are all applied
-        seq: prev?.seq ?? 0n,
+        seq: u.doneSeq > seq ? u.doneSeq : seq,
         position: formatPosition(u.tx.position),
         xid: u.tx.xid,
         commitTimeUs: u.tx.commitTimeUs,
         trxCount: (prev?.trxCount ?? 0n) + 1n,
       });
     }
-    for (const [origin, r] of rows) {
-      const seq = this.consumed.get(origin);
-      if (seq !== undefined && seq > r.seq) rows.set(origin, { ...r, seq });
+    if (whole) {
+      for (const [origin, r] of rows) {
+        const seq = this.consumed.get(origin);
+        if (seq !== undefined && seq > r.seq) rows.set(origin, { ...r, seq });
+      }
     }
     return [...rows.values()];
   }
@@ -237,7 +262,7 @@ export class Applier {
   private async applyGroupFast(units: readonly Unit[]): Promise<boolean> {
     const statements: Statement[] = [{ sql: 'BEGIN' }];
     await this.buildStatements(units, statements);
-    const rows = this.advance(units);
+    const rows = this.advance(units, true);
     statements.push({ sql: this.target.system.save(rows) });
     let trip: Statement[] = [];
     let bytes = 0;
@@ -304,16 +329,17 @@ export class Applier {
       try {
         await t.guarded(() => this.applyOne(u, op, errors));
       } catch (e) {
-        const rec = this.errorRecord(u, op, e);
         this.stats.errors++;
-        if (this.opts.execPolicy === 2 && op.kind !== 'ddl') {
+        const skipOp = this.opts.execPolicy === 2 && op.kind !== 'ddl';
+        const rec = await this.errorRecord(u, op, skipOp ? [op] : u.tx.ops, e);
+        if (skipOp) {
           this.opts.log.warn(`${describeOp(u, op)}: ${errorText(e)}; operation skipped (exec_policy 2), recorded in ${t.system.schema} error table`);
           errors.push({ ...rec, action: 'skipped' });
           continue;
         }
         await t.rollback().catch(() => undefined);
         const stop = this.opts.execPolicy === 1 || (op.kind === 'ddl' && !this.opts.ddlContinue);
-        const rows = this.advance([u]);
+        const rows = this.advance([u], false);
         // the failure is recorded; a discarded transaction also moves the checkpoint past it
         await t.run(['BEGIN', t.system.recordError({ ...rec, action: stop ? 'stopped' : 'discarded' }), ...(stop ? [] : [t.system.save(rows)]), 'COMMIT']);
         if (stop) {
@@ -326,7 +352,7 @@ export class Applier {
         return;
       }
     }
-    const rows = this.advance([u]);
+    const rows = this.advance([u], false);
     await t.run([...errors.map((e) => t.system.recordError(e)), t.system.save(rows), 'COMMIT']);
     this.commitDone([u], rows);
   }
@@ -390,7 +416,7 @@ export class Applier {
         const n = (await t.run([w.delete(b, [op.before])]))[0];
         if (n === 0 && this.opts.affectRow) {
           this.conflict(u, op, 'delete of a row missing on the target: skipped');
-          errors.push({ ...this.errorRecord(u, op, new Error('delete of a row missing on the target')), action: 'conflict' });
+          errors.push({ ...(await this.errorRecord(u, op, [op], new Error('delete of a row missing on the target'))), action: 'conflict' });
         }
         return;
       }
@@ -402,22 +428,55 @@ export class Applier {
     this.opts.log.warn(`${describeOp(u, op)}: ${what}`);
   }
 
-  private errorRecord(u: Unit, op: Op, e: unknown): Omit<ErrorRecord, 'action'> {
-    let statement = '';
-    try {
-      statement = op.kind === 'ddl' ? op.sql : `${op.kind} ${JSON.stringify(rowOf(op), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
-    } catch {
-      statement = op.kind;
+  /**
+   * What the error table keeps of a failure: the statements that would apply `ops` on
+   * this target (so `synctl exec --reapply` can run them once the cause is fixed), the
+   * failing one marked; an op that cannot be written as SQL is kept as a comment.
+   */
+  private async errorRecord(u: Unit, failed: Op, ops: readonly Op[], e: unknown): Promise<Omit<ErrorRecord, 'action'>> {
+    const lines: string[] = [];
+    for (const op of ops) {
+      if (op === failed && ops.length > 1) lines.push(`-- failed: ${errorText(e).replace(/\n/g, ' ')}`);
+      lines.push(await this.statementOf(u, op).catch((err: unknown) => `-- ${op.kind} ${describeRow(op)} (not written as SQL: ${errorText(err)})`));
     }
     return {
       siteid: u.origin,
       position: formatPosition(u.tx.position),
       xid: u.tx.xid,
-      table: op.kind === 'ddl' ? (op.table ? `${op.table.schema}.${op.table.table}` : op.schema) : `${op.table.schema}.${op.table.table}`,
-      op: op.kind,
-      statement: statement.slice(0, 100_000),
+      table: failed.kind === 'ddl' ? (failed.table ? `${failed.table.schema}.${failed.table.table}` : failed.schema) : `${failed.table.schema}.${failed.table.table}`,
+      op: failed.kind,
+      statement: lines.join(';\n').slice(0, 1_000_000),
       error: errorText(e).slice(0, 4000),
     };
+  }
+
+  private async statementOf(u: Unit, op: Op): Promise<string> {
+    const w = this.target.writer;
+    switch (op.kind) {
+      case 'ddl': {
+        const engine = engineOf(u.tx.position);
+        const list = engine === this.target.sameEngineDdl ? this.target.ddl(op.schema, op.sql) : [op.sql];
+        return list.join(';\n');
+      }
+      case 'truncate': {
+        const t = await this.binder.targetTable(op.table.schema, op.table.table);
+        return w.truncate({ source: op.table, schema: t.schema, table: t.table, columns: [], key: [], keyless: true });
+      }
+      case 'insert':
+        return w.insert(await this.binder.bind(op.table), [op.after]);
+      case 'update':
+        return w.update(await this.binder.bind(op.table), op.before, op.after);
+      case 'delete':
+        return w.delete(await this.binder.bind(op.table), [op.before]);
+    }
+  }
+}
+
+function describeRow(op: Op): string {
+  try {
+    return JSON.stringify(rowOf(op), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('hex') : v));
+  } catch {
+    return '';
   }
 }
 

@@ -18,6 +18,12 @@ export interface ApplyTarget {
    */
   run(statements: readonly string[]): Promise<number[]>;
   rollback(): Promise<void>;
+  /**
+   * Takes the session lock that makes this the only exec writing `name` on the target,
+   * waiting up to `timeoutSec` (a killed predecessor's session ends first: its last
+   * transaction is then committed or rolled back, never still in flight). False on timeout.
+   */
+  lock(name: string, timeoutSec: number): Promise<boolean>;
   /** rows of one query (system tables, catalog) */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** a statement inside a transaction that may fail without spoiling the transaction */
@@ -74,6 +80,8 @@ export interface SystemTables {
   recordError(e: ErrorRecord): string;
   /** every recorded error, newest last */
   listErrors(): string;
+  /** marks a recorded error as reapplied */
+  markReapplied(id: number): string;
 }
 
 /** How names in a DDL statement become target names. */

@@ -8,12 +8,20 @@ import { Applier } from '../../exec/applier';
 import { TableBinder } from '../../exec/binder';
 import { ProgressReporter } from '../../exec/progress';
 import { logger } from '../../log';
+import Table from 'cli-table3';
+import { listErrors, reapplyError } from '../../exec/error-admin';
+import type { ApplyTarget } from '../../exec/target';
 import { parseRecvSpec } from '../../net/address';
 import { createInbound } from '../../net/factory';
 import type { Frame } from '../../wire/frame';
 
 export interface ExecCliOptions {
   readonly config: string;
+  /** list the failures recorded on the target instead of applying */
+  readonly errors?: boolean;
+  readonly json?: boolean;
+  /** run a recorded failure's statements again (after the cause is fixed) */
+  readonly reapply?: string;
   readonly from?: string;
   readonly keyFile?: string;
   readonly state?: string;
@@ -37,6 +45,7 @@ export async function execCommand(opts: ExecCliOptions): Promise<number> {
   const stateDir = opts.state ?? path.join(path.dirname(path.resolve(opts.config)), '.synctl', `exec-${siteid}`);
   fs.mkdirSync(stateDir, { recursive: true });
 
+  if (opts.errors || opts.reapply !== undefined) return errorAdmin(opts, await openApplyTarget(exec));
   const target = await openApplyTarget(exec);
   const binder = new TableBinder(target, { caseSensitive: exec.caseSensitive, toggleCase: exec.toggleCase });
   const applier = new Applier(target, binder, {
@@ -96,4 +105,31 @@ export async function execCommand(opts: ExecCliOptions): Promise<number> {
   }
   log.info(`applied ${applier.stats.transactions} transactions, ${applier.stats.rows} rows${applier.stats.lastPosition ? `; now at ${applier.stats.lastPosition}` : ''}`);
   return 0;
+}
+
+async function errorAdmin(opts: ExecCliOptions, target: ApplyTarget): Promise<number> {
+  try {
+    if (opts.reapply !== undefined) {
+      const id = Number(opts.reapply);
+      if (!Number.isInteger(id) || id < 1) throw usageError(`--reapply ${opts.reapply}: expected the id of a recorded error`);
+      const rec = await reapplyError(target, id);
+      process.stdout.write(`reapplied error ${rec.id}: ${rec.op} ${rec.table} at ${rec.position}\n`);
+      return 0;
+    }
+    const list = await listErrors(target);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      return 0;
+    }
+    if (list.length === 0) {
+      process.stdout.write(`no errors recorded on ${target.label}\n`);
+      return 0;
+    }
+    const t = new Table({ head: ['id', 'at', 'site', 'position', 'table', 'op', 'action', 'error'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 28, 24, null, null, 50] });
+    for (const e of list) t.push([e.id, e.at, e.siteid, e.position, e.table, e.op, e.action, e.error]);
+    process.stdout.write(t.toString() + '\n');
+    return 0;
+  } finally {
+    await target.close();
+  }
 }

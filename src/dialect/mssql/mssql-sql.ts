@@ -147,5 +147,6 @@ export function mssqlSystemTables(schema: string): SystemTables {
       `INSERT INTO ${err} (SITEID, POS, XID, TABLE_NAME, OP, STMT, ERROR, ACTION) VALUES (${e.siteid}, ${str(e.position)}, ${str(e.xid)}, ` +
       `${str(e.table)}, ${str(e.op)}, ${str(e.statement)}, ${str(e.error)}, ${str(e.action)})`,
     listErrors: () => `SELECT ID, SITEID, POS, XID, TABLE_NAME, OP, STMT, ERROR, ACTION, AT FROM ${err} ORDER BY ID`,
+    markReapplied: (id: number) => `UPDATE ${err} SET ACTION = N'reapplied' WHERE ID = ${id}`,
   };
 }

@@ -46,6 +46,7 @@ function mysqlSystemTables(schema: string): SystemTables {
       `INSERT INTO ${err} (SITEID, POS, XID, TABLE_NAME, OP, STMT, ERROR, ACTION) VALUES (${e.siteid}, ${str(e.position)}, ${str(e.xid)}, ` +
       `${str(e.table)}, ${str(e.op)}, ${str(e.statement)}, ${str(e.error)}, ${str(e.action)})`,
     listErrors: () => `SELECT ID, SITEID, POS, XID, TABLE_NAME, OP, STMT, ERROR, ACTION, AT FROM ${err} ORDER BY ID`,
+    markReapplied: (id: number) => `UPDATE ${err} SET ACTION = 'reapplied' WHERE ID = ${id}`,
   };
 }
 
@@ -68,6 +69,12 @@ class MysqlTarget implements ApplyTarget {
     const [r] = await this.conn.query(statements.join(';\n'));
     const list = (statements.length === 1 ? [r] : r) as (ResultSetHeader | RowDataPacket[])[];
     return list.map((x) => (Array.isArray(x) ? x.length : x.affectedRows));
+  }
+
+  async lock(name: string, timeoutSec: number): Promise<boolean> {
+    // GET_LOCK names are limited to 64 characters
+    const [rows] = await this.conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [name.slice(0, 64), timeoutSec]);
+    return Number(rows[0]?.ok) === 1;
   }
 
   async rollback(): Promise<void> {

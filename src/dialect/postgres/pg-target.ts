@@ -45,6 +45,7 @@ function pgSystemTables(schema: string): SystemTables {
       `INSERT INTO ${err} (siteid, pos, xid, table_name, op, stmt, error, action) VALUES (${e.siteid}, ${pgQuote(e.position)}, ${pgQuote(e.xid)}, ` +
       `${pgQuote(e.table)}, ${pgQuote(e.op)}, ${pgQuote(e.statement.replace(/\0/g, ''))}, ${pgQuote(e.error.replace(/\0/g, ''))}, ${pgQuote(e.action)})`,
     listErrors: () => `SELECT id, siteid, pos, xid, table_name, op, stmt, error, action, at FROM ${err} ORDER BY id`,
+    markReapplied: (id: number) => `UPDATE ${err} SET action = 'reapplied' WHERE id = ${id}`,
   };
 }
 
@@ -69,6 +70,16 @@ class PgTarget implements ApplyTarget {
     const r = (await this.client.query(statements.join(';\n'))) as QueryResult | QueryResult[];
     const list = Array.isArray(r) ? r : [r];
     return list.map((x) => x.rowCount ?? 0);
+  }
+
+  async lock(name: string, timeoutSec: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutSec * 1000;
+    for (;;) {
+      const r = await this.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+      if (r.rows[0]?.ok) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((res) => setTimeout(res, 200));
+    }
   }
 
   async rollback(): Promise<void> {
