@@ -24,6 +24,8 @@ export interface ApplierOptions {
   readonly ddlContinue: boolean;
   /** row of DMHS_TRXID_TABLE this applier owns, per origin */
   readonly worker?: number;
+  /** this exec's siteid: one exec per site and worker may write to a target (a session lock says so) */
+  readonly site: number;
   /** seconds to wait for the target's exec lock at start (default 60) */
   readonly lockWaitSec?: number;
   /** bytes of SQL per round trip (default 1 MiB) */
@@ -98,9 +100,9 @@ export class Applier {
 
   /** Creates exec's tables when missing and reads where each origin stands. */
   async init(): Promise<void> {
-    const lock = `synctl-exec-${this.target.system.schema}-${this.worker}`;
+    const lock = `synctl-exec-${this.opts.site}-${this.worker}`;
     if (!(await this.target.lock(lock, this.opts.lockWaitSec ?? 60))) {
-      throw new SynctlError('STATE', `${this.target.label}: another synctl exec is applying to this target (it holds the lock ${lock}); stop it first`);
+      throw new SynctlError('STATE', `${this.target.label}: another synctl exec of site ${this.opts.site} is applying to this target (it holds the lock ${lock}); stop it first`);
     }
     await this.target.run(this.target.system.create());
     for (const r of parseTrxidRows(await this.target.query(this.target.system.read()))) {

@@ -54,6 +54,7 @@ export async function execCommand(opts: ExecCliOptions): Promise<number> {
     execPolicy: exec.execPolicy,
     affectRow: exec.affectRow,
     ddlContinue: exec.ddlContinue,
+    site: siteid,
     log,
   });
   let link: Awaited<ReturnType<typeof createInbound>> | undefined;
