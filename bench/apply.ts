@@ -13,6 +13,9 @@
  *   --rounds=2                       catch-up rounds (the order of the three appliers is reversed every other round)
  *   --lag-seconds=60                 the lag phase: sysbench at --threads with everything running
  *   --profile=DIR                    run the catch-up exec children with node --cpu-prof into DIR
+ *   --experiment=batching            instead: how fast each target server takes the same row
+ *                                    changes as one statement per row (what exec sends) and as
+ *                                    net-change upserts per table (see batchingExperiment)
  *
  * Set-up: the harness MariaDB (binlog ROW, FULL image, GTID) and PostgreSQL; a second
  * MariaDB (same options, server_id 2, --replicate-do-db=sbtest) replicating from the harness
@@ -81,6 +84,7 @@ const THREADS = intOpt('threads', 4);
 const ROUNDS = Math.max(1, intOpt('rounds', 2));
 const LAG_SECONDS = intOpt('lag-seconds', 60);
 const PROFILE = opt('profile', '');
+const EXPERIMENT = opt('experiment', '');
 
 const SRC = 'sbtest';
 const MY_TGT = 'sbtest_tgt';
@@ -668,7 +672,11 @@ async function main(): Promise<void> {
     lagProcs.push(...lagCaps);
     await waitFor('lag captures to start', () => lagCaps.every((c) => /dumping from/.test(c.stderr) || !c.running), 60_000);
     for (const c of lagProcs) if (!c.running) throw new Error(`a lag-phase process exited:\n${c.stderr}`);
+    // the replica first reads and skips exec's own writes to sbtest_tgt (filtered) of the rounds
     await rc.query('START SLAVE');
+    const here = await masterStatus(my);
+    const [[cw]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [here.file, here.pos]);
+    if (cw!.r === null || Number(cw!.r) < 0) throw new Error(`replica did not catch up before the lag phase: ${String(cw!.r)}`);
     await replicaStatus();
     say(`lag phase: exec and capture running (TCP), replica SQL thread running; sysbench ${LAG_SECONDS}s, ${THREADS} threads, heartbeat every 100 ms`);
     lag = await lagPhase();
@@ -754,6 +762,211 @@ async function main(): Promise<void> {
   if (unequal) throw new Error(`${unequal} target(s) not equal to the source`);
 }
 
+// ---------------------------------------------------------------------------------------
+// --experiment=batching: not exec, the servers alone
+
+/**
+ * The same sysbench-like row changes (per transaction: UPDATE k, UPDATE c, DELETE id, INSERT id
+ * on one of 8 tables of 100,000 rows; 20,000 transactions; 5,000 changes per target
+ * transaction, 1 MB round trips of SQL text) sent to the harness MariaDB and PostgreSQL
+ * (a) as one statement per row change, as exec sends them, and (b) reduced to their net
+ * effect per key within each group and sent as one multi-row upsert (and one DELETE ... IN)
+ * per table. Two rounds, orders swapped; the tables are checked against an in-memory mirror.
+ */
+async function batchingExperiment(): Promise<void> {
+  const TX = 20_000;
+  const GROUP = 5000;
+  const SIZE = 100_000;
+  const NT = 8;
+  let seed = 42;
+  const rnd = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0; // mulberry32
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const rint = (n: number) => 1 + Math.floor(rnd() * n);
+  const str = (n: number) => Array.from({ length: Math.ceil(n / 12) }, () => String(rint(99_999_999_999)).padStart(11, '0')).join('-').slice(0, n);
+  interface R {
+    id: number;
+    k: number;
+    c: string;
+    pad: string;
+  }
+  type XOp =
+    | { t: number; kind: 'uk'; id: number }
+    | { t: number; kind: 'del'; id: number }
+    | { t: number; kind: 'uc'; id: number; c: string }
+    | { t: number; kind: 'ins'; id: number; k: number; c: string; pad: string };
+  const genOps = (): XOp[] => {
+    const ops: XOp[] = [];
+    for (let i = 0; i < TX; i++) {
+      const t = rint(NT);
+      ops.push({ t, kind: 'uk', id: rint(SIZE) });
+      ops.push({ t, kind: 'uc', id: rint(SIZE), c: str(120) });
+      const id = rint(SIZE);
+      ops.push({ t, kind: 'del', id });
+      ops.push({ t, kind: 'ins', id, k: rint(SIZE), c: str(120), pad: str(60) });
+    }
+    return ops;
+  };
+  const tn = (t: number) => `exp.t${t}`;
+  const vals = (rs: readonly R[]) => rs.map((r) => `(${r.id}, ${r.k}, '${r.c}', '${r.pad}')`).join(', ');
+  const perRow = (ops: readonly XOp[]) =>
+    ops.map((o) =>
+      o.kind === 'uk'
+        ? `UPDATE ${tn(o.t)} SET k = k + 1 WHERE id = ${o.id}`
+        : o.kind === 'uc'
+          ? `UPDATE ${tn(o.t)} SET c = '${o.c}' WHERE id = ${o.id}`
+          : o.kind === 'del'
+            ? `DELETE FROM ${tn(o.t)} WHERE id = ${o.id}`
+            : `INSERT INTO ${tn(o.t)} (id, k, c, pad) VALUES (${o.id}, ${o.k}, '${o.c}', '${o.pad}')`,
+    );
+  /** Net effect per key of `ops` (the mirror plays the source's row images), as statements. */
+  const netChange = (ops: readonly XOp[], mirror: Map<number, R>[], upsert: (table: string, rs: readonly R[]) => string) => {
+    const byT = new Map<number, Map<number, R | null>>();
+    for (const o of ops) {
+      let m = byT.get(o.t);
+      if (!m) byT.set(o.t, (m = new Map()));
+      const rows = mirror[o.t]!;
+      if (o.kind === 'uk') {
+        const r = rows.get(o.id);
+        if (!r) continue;
+        r.k++;
+        m.set(o.id, r);
+      } else if (o.kind === 'uc') {
+        const r = rows.get(o.id);
+        if (!r) continue;
+        r.c = o.c;
+        m.set(o.id, r);
+      } else if (o.kind === 'del') {
+        rows.delete(o.id);
+        m.set(o.id, null);
+      } else {
+        const r = { id: o.id, k: o.k, c: o.c, pad: o.pad };
+        rows.set(o.id, r);
+        m.set(o.id, r);
+      }
+    }
+    const out: string[] = [];
+    for (const [t, m] of byT) {
+      const dels = [...m].filter(([, r]) => r === null).map(([id]) => id);
+      const ups = [...m.values()].filter((r): r is R => r !== null).map((r) => ({ ...r }));
+      if (dels.length) out.push(`DELETE FROM ${tn(t)} WHERE id IN (${dels.join(', ')})`);
+      for (let i = 0; i < ups.length; i += 1000) out.push(upsert(tn(t), ups.slice(i, i + 1000)));
+    }
+    return out;
+  };
+
+  say('experiment: starting the harness');
+  await startHarness();
+  const mc = await mariaConnect({ database: 'mysql', multipleStatements: true });
+  const pc = await pgConnect();
+  const engines = {
+    mariadb: {
+      run: (sql: string) => mc.query(sql).then(() => undefined),
+      rows: async (sql: string) => (await mc.query<RowDataPacket[]>(sql))[0] as Record<string, unknown>[],
+      upsert: (table: string, rs: readonly R[]) =>
+        `INSERT INTO ${table} (id, k, c, pad) VALUES ${vals(rs)} ON DUPLICATE KEY UPDATE k = VALUES(k), c = VALUES(c), pad = VALUES(pad)`,
+      mirror: [] as Map<number, R>[],
+    },
+    postgres: {
+      run: (sql: string) => pc.query(sql).then(() => undefined),
+      rows: async (sql: string) => (await pc.query(sql)).rows as Record<string, unknown>[],
+      upsert: (table: string, rs: readonly R[]) =>
+        `INSERT INTO ${table} (id, k, c, pad) VALUES ${vals(rs)} ON CONFLICT (id) DO UPDATE SET k = EXCLUDED.k, c = EXCLUDED.c, pad = EXCLUDED.pad`,
+      mirror: [] as Map<number, R>[],
+    },
+  };
+  try {
+    for (const [name, e] of Object.entries(engines)) {
+      if (name === 'mariadb') await e.run('DROP DATABASE IF EXISTS exp; CREATE DATABASE exp');
+      else await e.run('DROP SCHEMA IF EXISTS exp CASCADE; CREATE SCHEMA exp');
+      for (let t = 1; t <= NT; t++) {
+        const m = new Map<number, R>();
+        e.mirror[t] = m;
+        await e.run(
+          name === 'mariadb'
+            ? `CREATE TABLE ${tn(t)} (id INT PRIMARY KEY, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', KEY (k)) ENGINE=InnoDB`
+            : `CREATE TABLE ${tn(t)} (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '', pad char(60) NOT NULL DEFAULT ''); CREATE INDEX ON ${tn(t)} (k)`,
+        );
+        seed = 1000 + t;
+        const rows: R[] = [];
+        for (let id = 1; id <= SIZE; id++) {
+          const r = { id, k: rint(SIZE), c: str(120), pad: str(60) };
+          rows.push(r);
+          m.set(id, { ...r });
+        }
+        for (let i = 0; i < rows.length; i += 2000) await e.run(`INSERT INTO ${tn(t)} (id, k, c, pad) VALUES ${vals(rows.slice(i, i + 2000))}`);
+      }
+      if (name === 'postgres') await e.run('VACUUM ANALYZE');
+    }
+    say(`experiment: ${NT} x ${SIZE} rows loaded on both servers; ${TX} transactions (${TX * 4} row changes) per run, ${GROUP} per target transaction`);
+    const lines: string[][] = [];
+    let opSeed = 7;
+    for (const round of [1, 2]) {
+      for (const variant of round === 1 ? ['per row', 'net-change upserts'] : ['net-change upserts', 'per row']) {
+        const s0 = opSeed++;
+        for (const [name, e] of Object.entries(engines)) {
+          seed = s0;
+          const ops = genOps();
+          const groups: string[][] = [];
+          for (let i = 0; i < ops.length; i += GROUP) {
+            const g = ops.slice(i, i + GROUP);
+            const net = netChange(g, e.mirror, e.upsert); // keeps the mirror in step either way
+            groups.push(variant === 'per row' ? perRow(g) : net);
+          }
+          const start = process.hrtime.bigint();
+          let statements = 0;
+          for (const g of groups) {
+            let trip: string[] = ['BEGIN'];
+            let bytes = 0;
+            for (const st of [...g, 'COMMIT']) {
+              trip.push(st);
+              bytes += st.length;
+              if (bytes >= 1 << 20) {
+                await e.run(trip.join(';\n'));
+                trip = [];
+                bytes = 0;
+              }
+            }
+            if (trip.length) await e.run(trip.join(';\n'));
+            statements += g.length;
+          }
+          const sec = Number(process.hrtime.bigint() - start) / 1e9;
+          say(`experiment round ${round}: ${name} ${variant}: ${sec.toFixed(2)} s, ${fmtInt(ops.length / sec)} row changes/s, ${statements} statements`);
+          lines.push([`${name}, ${variant}`, String(round), sec.toFixed(2), fmtInt(ops.length / sec), fmtInt(statements)]);
+        }
+      }
+    }
+    const verdict: string[] = [];
+    for (const [name, e] of Object.entries(engines)) {
+      let bad = 0;
+      for (let t = 1; t <= NT; t++) {
+        const rows = await e.rows(`SELECT id, k, c, pad FROM ${tn(t)} ORDER BY id`);
+        const m = e.mirror[t]!;
+        if (rows.length !== m.size) bad++;
+        for (const r of rows) {
+          const x = m.get(Number(r.id));
+          if (!x || x.k !== Number(r.k) || x.c !== String(r.c).trimEnd() || x.pad !== String(r.pad).trimEnd()) {
+            bad++;
+            break;
+          }
+        }
+      }
+      verdict.push(`${name} ${bad ? 'DIFFERS' : 'equal'}`);
+      if (bad) process.exitCode = 1;
+    }
+    console.log(`batching experiment (${NT} x ${SIZE} rows; ${TX * 4} sysbench-like row changes per run; node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
+    console.log(table(['server, form', 'round', 'seconds', 'row changes/s', 'statements'], lines));
+    console.log(`tables against the mirror: ${verdict.join(', ')}`);
+  } finally {
+    await mc.end().catch(() => undefined);
+    await pc.end().catch(() => undefined);
+    await stopHarness();
+  }
+}
+
 async function shutdown(): Promise<void> {
   for (const c of [...children]) await c.kill('SIGKILL');
   await my?.end().catch(() => undefined);
@@ -763,7 +976,7 @@ async function shutdown(): Promise<void> {
   await stopHarness();
 }
 
-main()
+(EXPERIMENT === 'batching' ? batchingExperiment() : EXPERIMENT ? Promise.reject(new Error(`--experiment=${EXPERIMENT}: only 'batching'`)) : main())
   .then(async () => {
     await shutdown();
     say('done');
