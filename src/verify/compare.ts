@@ -225,6 +225,9 @@ export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: D
       return;
     }
     st.chunksDescended++;
+    // more rows than a chunk on a side (a target with many rows past the source's last key):
+    // paged reading keeps memory bounded where a hash listing would not
+    if (Number(ds.split('/')[0]) > 2 * n || Number(dt.split('/')[0]) > 2 * n) return read(lo, hi);
     // a differing chunk: each side lists (key, row hash), compared here, and only the rows
     // whose hashes differ are read, so a few differences cost a few rows
     const [hs, ht] = await Promise.all([rowHashes(plan.src, plan, lo, hi), rowHashes(plan.dst, plan, lo, hi)]);
