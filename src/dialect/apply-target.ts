@@ -1,5 +1,5 @@
-import type { ExecConfig } from '../config/types';
-import { usageError } from '../errors';
+import type { DbType, ExecConfig } from '../config/types';
+import { isSynctlError, usageError } from '../errors';
 import type { ApplyTarget } from '../exec/target';
 import { openMysqlTarget } from './mysql/mysql-target';
 import { openPgTarget } from './postgres/pg-target';
@@ -14,5 +14,27 @@ export function openApplyTarget(exec: Pick<ExecConfig, 'db' | 'zeroDate' | 'sysS
       return openMysqlTarget(exec.db, { systemSchema: exec.sysSchema });
     case 'MSSQL':
       throw usageError('dmhs/exec/db_type: MSSQL apply is not implemented yet');
+  }
+}
+
+const NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST']);
+
+/** The error means the target connection is gone (a restart of the server, a network cut), not that a statement failed. */
+export function isTargetConnectionError(dbType: DbType, e: unknown): boolean {
+  const err = e as { code?: string; errno?: number; fatal?: boolean; message?: string } | undefined;
+  if (!err) return false;
+  if (typeof err.code === 'string' && NET_CODES.has(err.code)) return true;
+  // a failed connect: retry only when the server was unreachable, not on a refused login
+  if (isSynctlError(e, 'DB')) return isTargetConnectionError(dbType, (e as Error).cause);
+  switch (dbType) {
+    case 'PG':
+      // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 08xxx connection exceptions
+      return (typeof err.code === 'string' && (/^08/.test(err.code) || /^57P0[123]$/.test(err.code))) || /Connection terminated|connection is closed|Client was closed|not queryable|terminating connection/i.test(err.message ?? '');
+    case 'MYSQL':
+    case 'MARIADB':
+      // 1053 server shutdown, 2006 gone away, 2013 lost connection
+      return err.fatal === true || err.errno === 1053 || err.errno === 2006 || err.errno === 2013 || /closed state/i.test(err.message ?? '');
+    case 'MSSQL':
+      return false;
   }
 }

@@ -31,6 +31,8 @@ export interface ApplierOptions {
   /** bytes of SQL per round trip (default 1 MiB) */
   readonly tripBytes?: number;
   readonly log: Logger;
+  /** counters to add to (kept across reconnects); a fresh set when absent */
+  readonly stats?: ApplyStats;
 }
 
 export interface ApplyStats {
@@ -85,7 +87,7 @@ export class Applier {
   private partial: { origin: number; first: Transaction; ops: Op[]; skip: boolean; startSeq: bigint } | undefined;
   /** per origin: the last frame whose transactions are all in the group or applied */
   private consumed = new Map<number, bigint>();
-  readonly stats: ApplyStats = { transactions: 0, rows: 0, conflicts: 0, errors: 0, lastCommitUs: 0, lastPosition: '' };
+  readonly stats: ApplyStats;
   private readonly worker: number;
   private readonly tripBytes: number;
 
@@ -95,6 +97,7 @@ export class Applier {
     private readonly opts: ApplierOptions,
   ) {
     this.worker = opts.worker ?? 0;
+    this.stats = opts.stats ?? { transactions: 0, rows: 0, conflicts: 0, errors: 0, lastCommitUs: 0, lastPosition: '' };
     this.tripBytes = opts.tripBytes ?? 1 << 20;
   }
 

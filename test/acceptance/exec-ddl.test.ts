@@ -108,11 +108,12 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
     await step('INSERT INTO gone VALUES (1)');
     await step('DROP TABLE gone');
     await step('CREATE INDEX ix_amount ON orders (amount)');
+    expect(await capture.kill('SIGTERM')).toBe(0);
     expect(await exec.kill('SIGTERM')).toBe(0);
     expect(exec.stderr).not.toMatch(/ WARN | ERROR /);
   } finally {
-    await exec.kill('SIGKILL');
     await capture.kill('SIGTERM');
+    await exec.kill('SIGKILL');
   }
 
   const cols = await pg.query<{ table_name: string; column_name: string; data_type: string }>(
@@ -158,3 +159,45 @@ test('a statement that is not translated stops exec (ddl_continue 0) or is recor
     { op: 'ddl', action: 'discarded' },
   ]);
 });
+
+test('a lost target connection: exec reconnects in place and loses or repeats nothing', async () => {
+  const cfg = config('reconnect', '', await freePort(), 26);
+  await my.query('CREATE TABLE rc (id INT PRIMARY KEY, v INT)');
+  await pg.query(`CREATE TABLE ${SRC}.rc (id integer PRIMARY KEY, v integer)`);
+  expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}' AND TAB.NAME='rc'`, 'DICT', '-c', cfg]), 'copy DICT');
+  const exec = new SynctlProcess(['exec', '-c', cfg]);
+  const capture = new SynctlProcess(['capture', '-c', cfg]);
+  const count = async () => Number((await pg.query(`SELECT count(*)::int AS n FROM ${SRC}.rc`)).rows[0].n);
+  const waitCount = async (n: number) => {
+    const t0 = Date.now();
+    while ((await count()) < n) {
+      if (Date.now() - t0 > 30_000) throw new Error(`only ${await count()} of ${n} rows\nexec:\n${exec.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    const t0 = Date.now();
+    while (!/dumping from/.test(capture.stderr)) {
+      if (Date.now() - t0 > 20_000) throw new Error(`capture did not start:\n${capture.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 50; i++) await my.query('INSERT INTO rc VALUES (?, ?)', [round * 100 + i, i]);
+      await my.query('UPDATE rc SET v = v + 1 WHERE id >= ?', [round * 100]);
+      await waitCount((round + 1) * 50);
+      // the server ends exec's session, as a restart or a network cut would
+      await pg.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'synctl exec' AND datname = $1", [PGDB]);
+    }
+    for (let i = 0; i < 50; i++) await my.query('INSERT INTO rc VALUES (?, ?)', [1000 + i, i]);
+    await waitCount(200);
+    const v = await runSynctl(['verify', '-c', cfg, `SCH.NAME='${SRC}' AND TAB.NAME='rc'`]);
+    expect({ code: v.code, out: v.stdout.toString() + v.stderr }).toEqual({ code: 0, out: expect.any(String) });
+    expect(exec.child.exitCode).toBeNull();
+    expect(exec.stderr).toMatch(/target connection lost .*; reconnecting in 1 s/);
+    expect(await capture.kill('SIGTERM')).toBe(0);
+    expect(await exec.kill('SIGTERM')).toBe(0);
+  } finally {
+    await capture.kill('SIGTERM');
+    await exec.kill('SIGKILL');
+  }
+}, 120_000);

@@ -168,8 +168,8 @@ test(`sysbench oltp_write_only 4 threads ${SECONDS} s: MariaDB to PostgreSQL and
   }
 
   for (const p of PIPELINES) {
+    expect({ pipeline: p.name, capture: await p.capture!.kill('SIGTERM') }).toEqual({ pipeline: p.name, capture: 0 });
     expect({ pipeline: p.name, exec: await p.exec!.kill('SIGTERM') }).toEqual({ pipeline: p.name, exec: 0 });
-    await p.capture!.kill('SIGTERM');
     const all = [...p.execLogs, p.exec!.stderr].join('\n');
     expect({ pipeline: p.name, errors: all.split('\n').filter((l) => / (ERROR|WARN) /.test(l)) }).toEqual({ pipeline: p.name, errors: [] });
   }

@@ -298,6 +298,11 @@ export class BinlogFileReader {
     try {
       const cf = new ChunkedFile(fh, this.chunkSize);
       const got = await cf.ensure(0, 4);
+      if (got < 4 && this.allowTruncatedTail && cf.view(0, got).equals(BINLOG_MAGIC.subarray(0, got))) {
+        // a file the server has only just created (FLUSH LOGS): nothing to read yet
+        this.lastEnd = { file, pos: 4, clean: false, pendingBytes: got };
+        return { clean: false };
+      }
       if (got < 4 || !cf.view(0, 4).equals(BINLOG_MAGIC)) {
         throw new SynctlError('WIRE_DECODE', `${file}: not a binlog file (no 0xFE 'bin' magic at offset 0)`, { file, offset: 0 });
       }

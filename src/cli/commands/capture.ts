@@ -32,6 +32,7 @@ export interface CaptureCliOptions {
 }
 
 const log = logger('capture');
+const DRAIN_WAIT_MS = 10_000;
 
 /**
  * `synctl capture`: decode live or archived binlogs into transactions, apply the
@@ -203,8 +204,12 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
       }
     }
     await sendFrame(batcher.flush());
-    if (link) await link.drain();
-    if (state && lastSent.position) await state.commit(lastSent);
+    // wait for the next hop to take what was sent, but not forever: a stop must stop even
+    // when the next hop is down (what it has not acknowledged is sent again after a restart)
+    const drained = link ? await Promise.race([link.drain().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_WAIT_MS).unref())]) : true;
+    if (!drained) log.warn(`${link!.name} did not acknowledge everything within ${DRAIN_WAIT_MS / 1000} s; the rest is sent again on the next run`);
+    const done = drained ? lastSent : acked;
+    if (state && done.position) await state.commit(done);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

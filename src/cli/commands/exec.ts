@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSiteConfig } from '../../config/load';
-import type { RecvConfig } from '../../config/types';
-import { openApplyTarget } from '../../dialect/apply-target';
+import type { ExecConfig, RecvConfig } from '../../config/types';
+import { isTargetConnectionError, openApplyTarget } from '../../dialect/apply-target';
 import { usageError } from '../../errors';
-import { Applier } from '../../exec/applier';
+import { Applier, type ApplyStats } from '../../exec/applier';
 import { TableBinder } from '../../exec/binder';
 import { ProgressReporter } from '../../exec/progress';
 import { logger } from '../../log';
@@ -13,6 +13,7 @@ import { listErrors, reapplyError } from '../../exec/error-admin';
 import type { ApplyTarget } from '../../exec/target';
 import { parseRecvSpec } from '../../net/address';
 import { createInbound } from '../../net/factory';
+import type { InboundLink } from '../../net/link';
 import type { Frame } from '../../wire/frame';
 
 export interface ExecCliOptions {
@@ -46,65 +47,37 @@ export async function execCommand(opts: ExecCliOptions): Promise<number> {
   fs.mkdirSync(stateDir, { recursive: true });
 
   if (opts.errors || opts.reapply !== undefined) return errorAdmin(opts, await openApplyTarget(exec));
-  const target = await openApplyTarget(exec);
-  const binder = new TableBinder(target, { caseSensitive: exec.caseSensitive, toggleCase: exec.toggleCase });
-  const applier = new Applier(target, binder, {
-    execTrx: exec.execTrx,
-    execRows: exec.execRows,
-    execPolicy: exec.execPolicy,
-    affectRow: exec.affectRow,
-    ddlContinue: exec.ddlContinue,
-    site: siteid,
-    log,
-  });
-  let link: Awaited<ReturnType<typeof createInbound>> | undefined;
-  const progress = new ProgressReporter(applier.stats, { file: path.join(stateDir, 'progress.json'), log, intervalSec: Math.min(config.base.ckptInterval, 10) });
-  let stopping = false;
+  const stats = newStats();
+  const progress = new ProgressReporter(stats, { file: path.join(stateDir, 'progress.json'), log, intervalSec: Math.min(config.base.ckptInterval, 10) });
+  const session: Session = { stopping: false };
   const onSignal = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (session.stopping) return;
+    session.stopping = true;
     log.info(`${sig}: stopping after the current group (applied changes are committed; a restart resumes)`);
-    void link?.close();
+    void session.link?.close();
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    await applier.init();
-    for (const [origin, c] of applier.resumeMap()) log.info(`origin ${origin}: resuming after seq ${c.seq} at ${c.position || '(start)'}`);
-    log.info(`applying to ${target.label}`);
-    link = await createInbound(recv, { siteid, resume: () => applier.resumeMap() });
-    const frames = link.frames()[Symbol.asyncIterator]();
-    const flush = async () => {
-      const acks = await applier.flush();
-      for (const [origin, a] of acks) link!.ack(origin, a.seq, a.position);
-      progress.tick();
-    };
-    const SOON = Symbol('soon');
-    let next = frames.next();
-    for (;;) {
-      // keep taking frames while they are already waiting; apply when the input pauses
-      // or the group is full
-      let r: IteratorResult<Frame> | typeof SOON = await Promise.race([next, new Promise<typeof SOON>((res) => setImmediate(() => res(SOON)))]);
-      if (r === SOON) {
-        await flush();
-        r = await next;
+    // a lost target connection is a restart in place: what was not committed comes again
+    // from the link (TCP and dir senders replay unacknowledged frames); stdin cannot
+    // replay, so there it stops
+    for (let backoffMs = 1000; ; backoffMs = Math.min(backoffMs * 2, 30_000)) {
+      try {
+        await applyUntilStopped(exec, recv, siteid, stats, progress, session);
+        break;
+      } catch (e) {
+        if (session.stopping || recv.source.kind === 'stdio' || !isTargetConnectionError(exec.db.dbType, e)) throw e;
+        log.warn(`target connection lost (${(e as Error).message.split('\n')[0]}); reconnecting in ${backoffMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, backoffMs));
       }
-      if (r.done) break;
-      next = frames.next();
-      next.catch(() => undefined); // surfaced when awaited
-      await applier.add(r.value);
-      if (applier.pendingOps >= exec.execTrx) await flush();
-      if (stopping) break;
     }
-    await flush();
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     progress.stop();
-    await link?.close().catch(() => undefined);
-    await target.close();
   }
-  log.info(`applied ${applier.stats.transactions} transactions, ${applier.stats.rows} rows${applier.stats.lastPosition ? `; now at ${applier.stats.lastPosition}` : ''}`);
+  log.info(`applied ${stats.transactions} transactions, ${stats.rows} rows${stats.lastPosition ? `; now at ${stats.lastPosition}` : ''}`);
   return 0;
 }
 
@@ -130,6 +103,77 @@ async function errorAdmin(opts: ExecCliOptions, target: ApplyTarget): Promise<nu
     for (const e of list) t.push([e.id, e.at, e.siteid, e.position, e.table, e.op, e.action, e.error]);
     process.stdout.write(t.toString() + '\n');
     return 0;
+  } finally {
+    await target.close();
+  }
+}
+
+interface Session {
+  stopping: boolean;
+  link?: InboundLink;
+}
+
+function newStats(): ApplyStats {
+  return { transactions: 0, rows: 0, conflicts: 0, errors: 0, lastCommitUs: 0, lastPosition: '' };
+}
+
+/** One connection's worth of applying: open the target and the link, apply until the input ends or a stop. */
+async function applyUntilStopped(
+  exec: ExecConfig,
+  recv: Pick<RecvConfig, 'source' | 'gateway' | 'tls'>,
+  siteid: number,
+  stats: ApplyStats,
+  progress: ProgressReporter,
+  session: Session,
+): Promise<void> {
+  const target = await openApplyTarget(exec);
+  try {
+    const binder = new TableBinder(target, { caseSensitive: exec.caseSensitive, toggleCase: exec.toggleCase });
+    const applier = new Applier(target, binder, {
+      execTrx: exec.execTrx,
+      execRows: exec.execRows,
+      execPolicy: exec.execPolicy,
+      affectRow: exec.affectRow,
+      ddlContinue: exec.ddlContinue,
+      site: siteid,
+      stats,
+      log,
+    });
+    await applier.init();
+    for (const [origin, c] of applier.resumeMap()) log.info(`origin ${origin}: resuming after seq ${c.seq} at ${c.position || '(start)'}`);
+    log.info(`applying to ${target.label}`);
+    const link = await createInbound(recv, { siteid, resume: () => applier.resumeMap() });
+    session.link = link;
+    try {
+      if (session.stopping) return;
+      const frames = link.frames()[Symbol.asyncIterator]();
+      const flush = async () => {
+        const acks = await applier.flush();
+        for (const [origin, a] of acks) link.ack(origin, a.seq, a.position);
+        progress.tick();
+      };
+      const SOON = Symbol('soon');
+      let next = frames.next();
+      for (;;) {
+        // keep taking frames while they are already waiting; apply when the input pauses
+        // or the group is full
+        let r: IteratorResult<Frame> | typeof SOON = await Promise.race([next, new Promise<typeof SOON>((res) => setImmediate(() => res(SOON)))]);
+        if (r === SOON) {
+          await flush();
+          r = await next;
+        }
+        if (r.done) break;
+        next = frames.next();
+        next.catch(() => undefined); // surfaced when awaited
+        await applier.add(r.value);
+        if (applier.pendingOps >= exec.execTrx) await flush();
+        if (session.stopping) break;
+      }
+      await flush();
+    } finally {
+      session.link = undefined;
+      await link.close().catch(() => undefined);
+    }
   } finally {
     await target.close();
   }

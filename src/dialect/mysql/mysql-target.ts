@@ -163,7 +163,7 @@ export async function openMysqlTarget(db: DbConnection, opts: MysqlTargetOptions
     });
     for (const s of SESSION) await conn.query(s);
   } catch (e) {
-    throw new SynctlError('DB', `${label}: cannot connect as ${db.user}: ${(e as Error).message}`, { target: label });
+    throw new SynctlError('DB', `${label}: cannot connect as ${db.user}: ${(e as Error).message}`, { target: label }, { cause: e });
   }
   conn.on('error', () => undefined);
   return new MysqlTarget(conn, label, opts);

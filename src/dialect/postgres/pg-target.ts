@@ -145,13 +145,13 @@ class PgTarget implements ApplyTarget {
 
 export async function openPgTarget(db: DbConnection, opts: PgTargetOptions): Promise<ApplyTarget> {
   const label = `postgres ${db.server}:${db.port}/${db.database || 'postgres'}`;
-  const client = new Client({ host: db.server, port: db.port, user: db.user, password: db.password, database: db.database || 'postgres' });
+  const client = new Client({ host: db.server, port: db.port, user: db.user, password: db.password, database: db.database || 'postgres', application_name: 'synctl exec' });
   try {
     await client.connect();
     for (const s of PG_APPLY_SESSION) await client.query(s);
   } catch (e) {
     await client.end().catch(() => undefined);
-    throw new SynctlError('DB', `${label}: cannot connect as ${db.user}: ${(e as Error).message}`, { target: label });
+    throw new SynctlError('DB', `${label}: cannot connect as ${db.user}: ${(e as Error).message}`, { target: label }, { cause: e });
   }
   client.on('error', () => undefined); // a dropped connection surfaces as the next query's error
   return new PgTarget(client, label, opts);
