@@ -8,6 +8,7 @@ import type { ResumeMap } from '../net/link';
 import type { Frame } from '../wire/frame';
 import { decodeDataFrame } from '../wire/batch';
 import type { TableBinder } from './binder';
+import { TableSeqids } from './table-seqid';
 import { parseTrxidRows } from './system-rows';
 import type { ApplyTarget, ErrorRecord, TrxidRow } from './target';
 
@@ -90,6 +91,7 @@ export class Applier {
   readonly stats: ApplyStats;
   private readonly worker: number;
   private readonly tripBytes: number;
+  private readonly seqids: TableSeqids;
 
   constructor(
     private readonly target: ApplyTarget,
@@ -99,6 +101,7 @@ export class Applier {
     this.worker = opts.worker ?? 0;
     this.stats = opts.stats ?? { transactions: 0, rows: 0, conflicts: 0, errors: 0, lastCommitUs: 0, lastPosition: '' };
     this.tripBytes = opts.tripBytes ?? 1 << 20;
+    this.seqids = new TableSeqids(target, opts.log);
   }
 
   /** Creates exec's tables when missing and reads where each origin stands. */
@@ -108,6 +111,7 @@ export class Applier {
       throw new SynctlError('STATE', `${this.target.label}: another synctl exec of site ${this.opts.site} is applying to this target (it holds the lock ${lock}); stop it first`);
     }
     await this.target.run(this.target.system.create());
+    await this.seqids.refresh(true);
     for (const r of parseTrxidRows(await this.target.query(this.target.system.read()))) {
       if (r.worker === this.worker) this.checkpoints.set(r.siteid, r);
     }
@@ -173,7 +177,8 @@ export class Applier {
     if (special) {
       // DDL and TRUNCATE commit implicitly on MySQL: they go alone, after what came before
       await this.flush();
-      await this.applyAlone(u);
+      const [v] = await this.withoutLoaded([u]);
+      await this.applyAlone(v!);
       return;
     }
     this.group.push(u);
@@ -184,7 +189,7 @@ export class Applier {
    * Applies the group. Returns per origin the frame sequence now fully applied (for acks).
    */
   async flush(): Promise<Map<number, { seq: bigint; position: string }>> {
-    const units = this.group;
+    const units = await this.withoutLoaded(this.group);
     this.group = [];
     this.groupOps = 0;
     if (units.length > 0) {
@@ -199,6 +204,35 @@ export class Applier {
       }
     } else await this.saveConsumed();
     return this.ackable();
+  }
+
+  /**
+   * The units without the changes an initial load already holds (DMHS_TABLE_SEQID), after
+   * waiting for any table they touch that is still loading.
+   */
+  private async withoutLoaded(units: Unit[]): Promise<Unit[]> {
+    await this.seqids.refresh();
+    if (this.seqids.empty || units.length === 0) return units;
+    const nameOf = (op: Op) => {
+      const t = op.kind === 'ddl' ? op.table : op.table;
+      return t ? this.binder.targetName(t.schema, t.table) : undefined;
+    };
+    const touched = new Map<string, { schema: string; table: string }>();
+    for (const u of units) {
+      for (const op of u.tx.ops) {
+        const n = nameOf(op);
+        if (n) touched.set(`${n.schema}\u0000${n.table}`, n);
+      }
+    }
+    await this.seqids.waitLoaded([...touched.values()]);
+    return units.map((u) => {
+      const ops = u.tx.ops.filter((op) => {
+        if (op.kind === 'ddl') return true;
+        const n = nameOf(op)!;
+        return !this.seqids.covers(n.schema, n.table, u.tx.position);
+      });
+      return ops.length === u.tx.ops.length ? u : { ...u, tx: { ...u.tx, ops } };
+    });
   }
 
   /** Frames whose transactions were all replays (skipped) still move the saved sequence. */

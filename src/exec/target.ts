@@ -80,6 +80,8 @@ export interface SystemTables {
   recordError(e: ErrorRecord): string;
   /** every recorded error, newest last */
   listErrors(): string;
+  /** SCHEMA_NAME, TABLE_NAME, POS, STATUS of DMHS_TABLE_SEQID (written by copy) */
+  readTableSeqids(): string;
   /** marks a recorded error as reapplied */
   markReapplied(id: number): string;
 }

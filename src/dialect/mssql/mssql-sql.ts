@@ -124,6 +124,7 @@ export function mssqlSystemTables(schema: string): SystemTables {
   const s = mssqlQuoteIdent(schema);
   const trx = `${s}.[DMHS_TRXID_TABLE]`;
   const err = `${s}.[DMHS_ERROR_TSK_TABLE]`;
+  const seq = `${s}.[DMHS_TABLE_SEQID]`;
   const str = (x: string) => mssqlString(x);
   return {
     schema,
@@ -135,7 +136,10 @@ export function mssqlSystemTables(schema: string): SystemTables {
       `IF OBJECT_ID(${str(`${s}.[DMHS_ERROR_TSK_TABLE]`)}, 'U') IS NULL CREATE TABLE ${err} (ID bigint IDENTITY PRIMARY KEY, SITEID int NOT NULL,
         POS nvarchar(1024) NOT NULL, XID nvarchar(256) NOT NULL, TABLE_NAME nvarchar(512) NOT NULL, OP nvarchar(16) NOT NULL,
         STMT nvarchar(max) NOT NULL, ERROR nvarchar(max) NOT NULL, ACTION nvarchar(16) NOT NULL, AT datetime2(6) NOT NULL DEFAULT SYSUTCDATETIME())`,
+      `IF OBJECT_ID(${str(`${s}.[DMHS_TABLE_SEQID]`)}, 'U') IS NULL CREATE TABLE ${seq} (SCHEMA_NAME nvarchar(256) NOT NULL, TABLE_NAME nvarchar(256) NOT NULL,
+        POS nvarchar(1024) NOT NULL, STATUS nvarchar(16) NOT NULL, CHUNKS_DONE nvarchar(max), UPDATED_AT datetime2(6) NOT NULL DEFAULT SYSUTCDATETIME(), PRIMARY KEY (SCHEMA_NAME, TABLE_NAME))`,
     ],
+    readTableSeqids: () => `SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM ${seq}`,
     read: () => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}`,
     save: (rows: readonly TrxidRow[]) =>
       `MERGE INTO ${trx} WITH (HOLDLOCK) AS d USING (VALUES ` +

@@ -22,6 +22,7 @@ function pgSystemTables(schema: string): SystemTables {
   const s = pgQuoteIdent(schema);
   const trx = `${s}.dmhs_trxid_table`;
   const err = `${s}.dmhs_error_tsk_table`;
+  const seq = `${s}.dmhs_table_seqid`;
   return {
     schema,
     create: () => [
@@ -32,7 +33,10 @@ function pgSystemTables(schema: string): SystemTables {
       `CREATE TABLE IF NOT EXISTS ${err} (id bigserial PRIMARY KEY, siteid integer NOT NULL, pos varchar(1024) NOT NULL,
         xid varchar(256) NOT NULL, table_name varchar(512) NOT NULL, op varchar(16) NOT NULL, stmt text NOT NULL,
         error text NOT NULL, action varchar(16) NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${seq} (schema_name varchar(256) NOT NULL, table_name varchar(256) NOT NULL, pos varchar(1024) NOT NULL,
+        status varchar(16) NOT NULL, chunks_done text, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, table_name))`,
     ],
+    readTableSeqids: () => `SELECT schema_name, table_name, pos, status FROM ${seq}`,
     read: () => `SELECT siteid, worker, seq, pos, xid, commit_time, trx_count FROM ${trx}`,
     save: (rows: readonly TrxidRow[]) =>
       `INSERT INTO ${trx} (siteid, worker, seq, pos, xid, commit_time, trx_count, applied_at) VALUES ` +

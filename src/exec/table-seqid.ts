@@ -1,0 +1,79 @@
+import { comparePositions, parsePosition, type Position } from '../model/position';
+import type { Logger } from '../log';
+import type { ApplyTarget } from './target';
+
+interface Entry {
+  readonly pos: Position | undefined;
+  readonly status: string;
+}
+
+/**
+ * DMHS_TABLE_SEQID, written by `synctl copy` (the initial load): per target table, the
+ * source position its copy is consistent at, and whether the copy is still loading.
+ * Exec waits before touching a table that is loading, and skips a loaded table's changes
+ * at or below its position (they are in the copy already): load + replication give the
+ * source state with no gap and no double apply.
+ */
+export class TableSeqids {
+  private entries = new Map<string, Entry>();
+  private readAt = 0;
+
+  constructor(
+    private readonly target: ApplyTarget,
+    private readonly log: Logger,
+    private readonly refreshMs = 1000,
+  ) {}
+
+  private static key(schema: string, table: string): string {
+    return `${schema}\u0000${table}`;
+  }
+
+  async refresh(force = false): Promise<void> {
+    if (!force && Date.now() - this.readAt < this.refreshMs) return;
+    const rows = await this.target.query(this.target.system.readTableSeqids());
+    const next = new Map<string, Entry>();
+    for (const r of rows) {
+      const get = (n: string): unknown => r[n] ?? r[n.toLowerCase()];
+      const text = String(get('POS') ?? '');
+      let pos: Position | undefined;
+      try {
+        pos = text ? parsePosition(text) : undefined;
+      } catch {
+        pos = undefined;
+      }
+      next.set(TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME'))), { pos, status: String(get('STATUS') ?? '') });
+    }
+    this.entries = next;
+    this.readAt = Date.now();
+  }
+
+  get empty(): boolean {
+    return this.entries.size === 0;
+  }
+
+  /** A change at `p` to the target table is in its copy already. */
+  covers(schema: string, table: string, p: Position): boolean {
+    const e = this.entries.get(TableSeqids.key(schema, table));
+    if (!e || e.status !== 'done' || !e.pos || e.pos.kind !== p.kind) return false;
+    return comparePositions(p, e.pos) <= 0;
+  }
+
+  loading(schema: string, table: string): boolean {
+    return this.entries.get(TableSeqids.key(schema, table))?.status === 'loading';
+  }
+
+  /** Waits (re-reading the table) until none of `tables` is loading. */
+  async waitLoaded(tables: readonly { schema: string; table: string }[]): Promise<void> {
+    let told = false;
+    for (;;) {
+      const busy = tables.filter((t) => this.loading(t.schema, t.table));
+      if (busy.length === 0) return;
+      if (!told) {
+        this.log.info(`waiting for the initial load of ${busy.map((t) => `${t.schema}.${t.table}`).join(', ')} to finish (DMHS_TABLE_SEQID)`);
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      await this.refresh(true);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The hand-over from an initial load to replication: DMHS_TABLE_SEQID says a target
+ * table's copy is consistent at source position P. Exec waits while the table is still
+ * loading, then skips the table's changes at or below P and applies those after it: no
+ * gap, no double apply (a replayed insert would be a recorded conflict).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Client } from 'pg';
+import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { expectExitOk, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
+
+const SRC = 'seq_src';
+const PGDB = 'seq_pg';
+let my: Connection;
+let pg: Client;
+let dir: string;
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function config(): string {
+  const m = harness().mariadb;
+  const p = harness().postgres;
+  const file = path.join(dir, 'site.hs');
+  fs.writeFileSync(
+    file,
+    `<dmhs><base><siteid>27</siteid></base>
+  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
+    <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter></send></cpt>
+  <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${PGDB}</db_name>
+    <recv><stdio>1</stdio></recv></exec></dmhs>`,
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  requireBuiltCli();
+  dir = fs.mkdtempSync(path.join(harness().tmpDir, 'exec-seqid-'));
+  await createDatabase('mariadb', SRC);
+  await createDatabase('postgres', PGDB);
+  my = await mariaConnect({ database: SRC });
+  pg = await pgConnect({ database: PGDB });
+});
+
+afterAll(async () => {
+  await my?.end();
+  await pg?.end();
+  await dropDatabase('mariadb', SRC);
+  await dropDatabase('postgres', PGDB);
+});
+
+async function masterPos(): Promise<string> {
+  const [[s]] = await my.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  return `${String(s!.File)}:${String(s!.Position)}`;
+}
+
+test('exec waits for a loading table, then applies only the changes after its copy position', async () => {
+  await my.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))');
+  await my.query('CREATE TABLE other (id INT PRIMARY KEY)');
+  const cfg = config();
+  expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', cfg]), 'copy DICT');
+  const start = await masterPos();
+  for (let i = 1; i <= 5; i++) await my.query('INSERT INTO t VALUES (?, ?)', [i, `v${i}`]);
+  await my.query("UPDATE t SET v = 'changed' WHERE id = 2");
+  await my.query('INSERT INTO other VALUES (1)');
+  const copyAt = await masterPos(); // the "initial load" of t is consistent here
+  for (let i = 6; i <= 8; i++) await my.query('INSERT INTO t VALUES (?, ?)', [i, `v${i}`]);
+  await my.query("UPDATE t SET v = 'later' WHERE id = 3");
+  await my.query('DELETE FROM t WHERE id = 1');
+  await my.query('FLUSH BINARY LOGS');
+  const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, 'cap')]);
+  expectExitOk(cap, 'capture');
+
+  // what a load would have written: the table as of copyAt, and its DMHS_TABLE_SEQID row, still loading
+  await pg.query(`CREATE SCHEMA ${SRC}`);
+  await pg.query(`CREATE TABLE ${SRC}.t (id integer PRIMARY KEY, v varchar(10))`);
+  await pg.query(`CREATE TABLE ${SRC}.other (id integer PRIMARY KEY)`);
+  await pg.query('CREATE SCHEMA synctl');
+  await pg.query(`CREATE TABLE synctl.dmhs_table_seqid (schema_name varchar(256) NOT NULL, table_name varchar(256) NOT NULL, pos varchar(1024) NOT NULL,
+    status varchar(16) NOT NULL, chunks_done text, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, table_name))`);
+  await pg.query("INSERT INTO synctl.dmhs_table_seqid (schema_name, table_name, pos, status) VALUES ($1, 't', $2, 'loading')", [SRC, `binlog:${copyAt}`]);
+
+  const exec = new SynctlProcess(['exec', '-c', cfg, '--from', '-'], { stdin: 'pipe' });
+  exec.child.stdin!.write(cap.stdout);
+  const t0 = Date.now();
+  while (!/waiting for the initial load of seq_src\.t to finish/.test(exec.stderr)) {
+    if (Date.now() - t0 > 20_000 || exec.child.exitCode !== null) throw new Error(`exec did not wait:\n${exec.stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // nothing of t applied while it loads (other is not held back by t's load, but it shares the group)
+  expect((await pg.query(`SELECT count(*)::int AS n FROM ${SRC}.t`)).rows[0].n).toBe(0);
+  // the load finishes: rows as of copyAt, then 'done'
+  await pg.query(`INSERT INTO ${SRC}.t VALUES (1, 'v1'), (2, 'changed'), (3, 'v3'), (4, 'v4'), (5, 'v5')`);
+  await pg.query("UPDATE synctl.dmhs_table_seqid SET status = 'done'");
+  exec.child.stdin!.end();
+  expect(await exec.exited).toBe(0);
+  expect(exec.stderr).not.toMatch(/ WARN | ERROR /); // no conflict: nothing applied twice
+  const got = await pg.query<{ t: string }>(`SELECT t::text AS t FROM ${SRC}.t t ORDER BY id`);
+  expect(got.rows.map((r) => r.t)).toEqual(['(2,changed)', '(3,later)', '(4,v4)', '(5,v5)', '(6,v6)', '(7,v7)', '(8,v8)']);
+  expect((await pg.query(`SELECT id FROM ${SRC}.other`)).rows).toEqual([{ id: 1 }]);
+  const v = await runSynctl(['verify', '-c', cfg, `SCH.NAME='${SRC}'`]);
+  expect({ code: v.code, out: v.stdout.toString() + v.stderr }).toEqual({ code: 0, out: expect.any(String) });
+});
