@@ -22,6 +22,14 @@ export interface DialectParts {
   upsert(table: string, t: BoundTable, columns: readonly string[], values: string, set: readonly string[]): string;
   /** A statement inserting one row unless its key exists (affected rows 0); undefined when the engine reports a duplicate as an error instead */
   insertUnlessExists(table: string, t: BoundTable, columns: readonly string[], values: string): string | undefined;
+  /**
+   * One UPDATE of many rows from a VALUES list (key columns first, then the set columns);
+   * the first tuple's literals come cast to their column's type. Undefined: the engine
+   * updates row by row.
+   */
+  updateFromValues?(table: string, keyColumns: readonly string[], setColumns: readonly string[], tuples: readonly string[]): string;
+  /** `literal` cast to the column's type (for the first VALUES tuple) */
+  cast?(literal: string, col: BoundColumn): string;
 }
 
 /**
@@ -84,6 +92,29 @@ export class SqlWriter {
     const where = this.where(t, before, after);
     if (t.keyless) return this.d.oneRow(this.tableName(t), where, sets.join(', '));
     return `UPDATE ${this.tableName(t)} SET ${sets.join(', ')} WHERE ${where}`;
+  }
+
+  /**
+   * UPDATE of several rows that set the same columns (those the first after image
+   * carries), each addressed by its before image's key: one statement where the engine
+   * can, else one per row. Returns each statement with the rows it must affect.
+   */
+  updateMany(t: BoundTable, rows: readonly { before: Row; after: Row }[]): { sql: string; rows: number }[] {
+    const d = this.d;
+    if (!d.updateFromValues || !d.cast || rows.length < 2 || t.keyless) return rows.map((r) => ({ sql: this.update(t, r.before, r.after), rows: 1 }));
+    const first = rows[0]!.after;
+    const set = t.columns.flatMap((c, i) => (c && first[i] !== UNCHANGED && !t.key.includes(i) ? [i] : []));
+    const cols = [...t.key, ...set];
+    const tuples = rows.map((r, n) => {
+      const vals = cols.map((i, j) => {
+        const v = j < t.key.length ? keyValue(r.before, i) : r.after[i]!;
+        const lit = this.value(v, t.columns[i]!);
+        return n === 0 ? d.cast!(lit, t.columns[i]!) : lit;
+      });
+      return `(${vals.join(', ')})`;
+    });
+    const names = (idx: readonly number[]) => idx.map((i) => d.quoteIdent(t.columns[i]!.name));
+    return [{ sql: d.updateFromValues(this.tableName(t), names(t.key), names(set), tuples), rows: rows.length }];
   }
 
   /** DELETE of rows by key, several at once (`k IN (...)`); tables without a key: one row. */

@@ -8,6 +8,7 @@ import type { ResumeMap } from '../net/link';
 import type { Frame } from '../wire/frame';
 import { decodeDataFrame } from '../wire/batch';
 import type { TableBinder } from './binder';
+import { planNet } from './net-change';
 import { TableSeqids } from './table-seqid';
 import { parseTrxidRows } from './system-rows';
 import type { ApplyTarget, ErrorRecord, TrxidRow } from './target';
@@ -300,7 +301,18 @@ export class Applier {
   /** The whole group in one target transaction, statements batched; false on a conflict. */
   private async applyGroupFast(units: readonly Unit[]): Promise<boolean> {
     const statements: Statement[] = [{ sql: 'BEGIN' }];
-    await this.buildStatements(units, statements);
+    // every table bound first, so the net plan can work synchronously
+    for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !this.binder.cached(op.table)) await this.binder.bind(op.table);
+    const net = planNet(
+      (function* () {
+        for (const u of units) yield* u.tx.ops;
+      })(),
+      (op) => this.binder.cached(op.table)!,
+      this.target.writer,
+      { execRows: this.opts.execRows, affectRow: this.opts.affectRow },
+    );
+    if (net) statements.push(...net);
+    else await this.buildStatements(units, statements);
     const rows = this.advance(units, true);
     statements.push({ sql: this.target.system.save(rows) });
     let trip: Statement[] = [];
@@ -339,7 +351,7 @@ export class Applier {
     for (const u of units) {
       for (const op of u.tx.ops) {
         if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
-        const t = await this.binder.bind(op.table);
+        const t = this.binder.cached(op.table) ?? (await this.binder.bind(op.table));
         if (op.kind === 'update') {
           close();
           out.push({ sql: w.update(t, op.before, op.after), ...(check ? { expect: 1 } : {}) });

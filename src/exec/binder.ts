@@ -47,6 +47,11 @@ export class TableBinder {
     return t;
   }
 
+  /** The binding when this descriptor object was bound before (no await on the hot path). */
+  cached(t: TableDescriptor): BoundTable | undefined {
+    return this.byDescriptor.get(t);
+  }
+
   async bind(t: TableDescriptor): Promise<BoundTable> {
     const hit = this.byDescriptor.get(t);
     if (hit) return hit;

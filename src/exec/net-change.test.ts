@@ -1,0 +1,65 @@
+import { bindTable } from '../dialect/bound-table';
+import { pgWriter } from '../dialect/postgres/pg-sql';
+import type { Op, TableDescriptor } from '../model/change';
+import { JsonDiff, UNCHANGED } from '../model/value';
+import type { VTable } from '../verify/types';
+import { planNet } from './net-change';
+
+const desc: TableDescriptor = {
+  schema: 's',
+  table: 't',
+  columns: [
+    { name: 'id', type: 'int', key: true, nullable: false },
+    { name: 'k', type: 'int', key: false, nullable: false },
+    { name: 'c', type: 'char(10)', key: false, nullable: false },
+  ],
+};
+const target: VTable = {
+  schema: 's',
+  table: 't',
+  columns: [
+    { name: 'id', kind: 'int', type: 'integer' },
+    { name: 'k', kind: 'int', type: 'integer' },
+    { name: 'c', kind: 'text', type: 'character(10)' },
+  ],
+  key: ['id'],
+};
+const b = bindTable(desc, target, (n) => target.columns.find((c) => c.name === n));
+const w = pgWriter({ zeroDate: null });
+const plan = (ops: Op[]) => planNet(ops, () => b, w, { execRows: 1000, affectRow: true });
+const ins = (id: number, k: number, c = 'x'): Op => ({ kind: 'insert', table: desc, after: [id, k, c] });
+const upd = (id: number, k0: number, k1: number, c = 'x'): Op => ({ kind: 'update', table: desc, before: [id, k0, c], after: [id, k1, c] });
+const del = (id: number, k: number, c = 'x'): Op => ({ kind: 'delete', table: desc, before: [id, k, c] });
+
+test('sysbench-like transactions reduce to one DELETE, one UPDATE and one INSERT per table', () => {
+  // tx: update k of 1, update k of 2, delete 3, re-insert 3; then 1 again
+  const out = plan([upd(1, 5, 6), upd(2, 7, 8), del(3, 1), ins(3, 2), upd(1, 6, 7), ins(9, 9), del(9, 9), ins(10, 1)]);
+  expect(out).toEqual([
+    { sql: 'DELETE FROM "s"."t" WHERE "id" = 3', expect: 1 },
+    {
+      sql: `UPDATE "s"."t" AS d SET "k" = s.v1, "c" = s.v2 FROM (VALUES (CAST(1 AS integer), CAST(7 AS integer), CAST('x' AS character(10))), (2, 8, 'x')) AS s (v0, v1, v2) WHERE d."id" = s.v0`,
+      expect: 2,
+    },
+    { sql: `INSERT INTO "s"."t" ("id", "k", "c") VALUES (3, 2, 'x'), (10, 1, 'x')`, expect: 2 },
+  ]);
+});
+
+test('unsent columns (TOAST) stay out of SET; rows setting other columns go in another statement', () => {
+  const out = plan([
+    { kind: 'update', table: desc, before: [1, 1, UNCHANGED], after: [1, 2, UNCHANGED] },
+    { kind: 'update', table: desc, before: [2, 1, UNCHANGED], after: [2, 3, UNCHANGED] },
+    { kind: 'update', table: desc, before: [3, 1, 'a'], after: [3, 1, 'b'] },
+  ]);
+  expect(out!.map((s) => s.sql)).toEqual([
+    `UPDATE "s"."t" AS d SET "k" = s.v1 FROM (VALUES (CAST(1 AS integer), CAST(2 AS integer)), (2, 3)) AS s (v0, v1) WHERE d."id" = s.v0`,
+    `UPDATE "s"."t" SET "c" = 'b' WHERE "id" = 3`,
+  ]);
+});
+
+test('what the net form cannot express is applied change by change', () => {
+  expect(plan([{ kind: 'update', table: desc, before: [1, 1, 'a'], after: [2, 1, 'a'] }])).toBeUndefined(); // key change
+  expect(plan([del(1, 1), upd(1, 1, 2)])).toBeUndefined(); // update of a deleted row
+  expect(plan([ins(1, 1), ins(1, 2)])).toBeUndefined(); // insert over a present row
+  expect(plan([{ kind: 'update', table: desc, before: [1, 1, 'a'], after: [1, 1, new JsonDiff([])] }])).toBeUndefined();
+  expect(plan([{ kind: 'truncate', table: desc }])).toBeUndefined();
+});
