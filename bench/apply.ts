@@ -462,6 +462,8 @@ async function catchUpReplica(round: number, end: BinlogPos, txs: number, rows: 
 interface LagSeries {
   name: string;
   lags: number[];
+  /** per heartbeat: ms after the lag phase's sysbench started that it was sent, and its lag */
+  points: { at: number; lag: number }[];
   lastSeen: number;
 }
 
@@ -469,15 +471,15 @@ async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactio
   const hb = await mariaConnect({ database: SRC });
   const readers: { s: LagSeries; read: () => Promise<number> }[] = [
     {
-      s: { name: 'synctl exec → PostgreSQL', lags: [], lastSeen: 0 },
+      s: { name: 'synctl exec → PostgreSQL', lags: [], points: [], lastSeen: 0 },
       read: async () => Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0),
     },
     {
-      s: { name: 'synctl exec → MariaDB', lags: [], lastSeen: 0 },
+      s: { name: 'synctl exec → MariaDB', lags: [], points: [], lastSeen: 0 },
       read: async () => Number((await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
     },
     {
-      s: { name: 'MariaDB replica', lags: [], lastSeen: 0 },
+      s: { name: 'MariaDB replica', lags: [], points: [], lastSeen: 0 },
       read: async () => Number((await rc.query<RowDataPacket[]>(`SELECT seq FROM ${SRC}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
     },
   ];
@@ -487,6 +489,7 @@ async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactio
   const sentAt = new Map<number, number>();
   const now = () => Number(process.hrtime.bigint()) / 1e6;
   let writing = true;
+  let runStart = now();
   const writer = (async () => {
     while (writing) {
       const next = seq + 1;
@@ -504,13 +507,17 @@ async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactio
       const t = now();
       for (let i = s.lastSeen + 1; i <= v; i++) {
         const w = sentAt.get(i);
-        if (w !== undefined) s.lags.push(t - w);
+        if (w !== undefined) {
+          s.lags.push(t - w);
+          s.points.push({ at: w - runStart, lag: t - w });
+        }
       }
       if (v > s.lastSeen) s.lastSeen = v;
       await sleep(25);
     }
   });
   await sleep(1000);
+  runStart = now();
   const run = await runSysbench({ test: 'oltp_write_only', phase: 'run', database: SRC, tables: TABLES, tableSize: TABLE_SIZE, threads: THREADS, time: LAG_SECONDS });
   writing = false;
   await writer;
@@ -746,6 +753,22 @@ async function main(): Promise<void> {
       table(
         ['applier', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
         lag.series.map((s) => [s.name, String(s.lags.length), pct(s.lags, 50).toFixed(0), pct(s.lags, 99).toFixed(0), Math.max(...s.lags).toFixed(0)]),
+      ),
+    );
+    // does lag grow (the applier cannot keep up) or stay level (latency)?
+    const win = 10_000;
+    const windows = Math.ceil((LAG_SECONDS * 1000) / win);
+    const head = ['applier: max lag ms of heartbeats sent in second', ...Array.from({ length: windows }, (_, i) => `${(i * win) / 1000}-${((i + 1) * win) / 1000}`)];
+    console.log(
+      table(
+        head,
+        lag.series.map((s) => [
+          s.name,
+          ...Array.from({ length: windows }, (_, i) => {
+            const xs = s.points.filter((p) => p.at >= i * win && p.at < (i + 1) * win).map((p) => p.lag);
+            return xs.length ? Math.max(...xs).toFixed(0) : '-';
+          }),
+        ]),
       ),
     );
     console.log('');
