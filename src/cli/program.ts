@@ -37,6 +37,8 @@ Examples:
   synctl config check dmhs.hs                   validate a site config, print the resolved site
   synctl encrypt 'secret'                       ciphertext for db_pwd when base/pwd_encipher=1
   synctl copy 0 "SCH.NAME='app'" DICT           offline dictionary of the matching source tables
+  synctl copy 0 "SCH.NAME='app'" CREATE|INSERT|INDEX|THREAD|4
+                                                initial load into the exec side's target (CONTINUE resumes)
   synctl verify -c site.hs "SCH.NAME='app'"     compare source and target tables, exit 0 only when equal
   synctl exec -c exec.hs                        apply received changes to the target, exactly once
   synctl capture -c cpt.hs --offline /backup/binlogs
@@ -116,19 +118,20 @@ Examples:
   program
     .command('copy')
     .alias('load')
-    .description('COPY/LOAD: build the offline dictionary (DICT) of the source tables a condition selects')
+    .description('COPY/LOAD: offline dictionary (DICT) and initial load (CREATE, DROP, TRUNCATE, INSERT, INDEX, CONTINUE) of the source tables a condition selects')
     .argument('<n>', 'send index under <cpt> (0 = all sends)')
     .argument('<condition>', "tables to work on over SCH.NAME / TAB.NAME / DB.NAME, e.g. \"SCH.NAME='APP' AND TAB.NAME IN ('T1','T2')\"")
-    .argument('<masks>', "what to do, masks joined by '|' (values follow their mask: THREAD|4); only DICT is implemented today")
+    .argument('<masks>', "what to do, masks joined by '|' (values follow their mask: THREAD|4, ROWS|50000, WHERE|\"expr\")")
     .option('-c, --config <file>', 'site config (dmhs.hs) with a <cpt> element', './dmhs.hs')
     .option('--key-file <path>', 'key file for encrypted passwords (default: see README)')
     .option('--dict <dir>', 'dictionary directory (default: DICT/ beside the config)')
+    .option('--json', 'print the load report as JSON')
     .addHelpText(
       'after',
-      `\nExamples:\n  synctl copy 0 "SCH.NAME='app'" DICT -c dmhs.hs\n  synctl copy 0 "SCH.NAME='app' AND TAB.NAME LIKE 'ord%'" DICT`,
+      `\nExamples:\n  synctl copy 0 "SCH.NAME='app'" DICT -c dmhs.hs\n  synctl copy 0 "SCH.NAME='app'" "DICT|CREATE|INSERT|INDEX|THREAD|4" -c site.hs\n  synctl copy 0 "SCH.NAME='app'" "INSERT|CONTINUE" -c site.hs`,
     )
     .action(
-      wrap(async (n: string, condition: string, masks: string, opts: { config: string; keyFile?: string; dict?: string }) => {
+      wrap(async (n: string, condition: string, masks: string, opts: { config: string; keyFile?: string; dict?: string; json?: boolean }) => {
         const m = await import('./commands/copy.js');
         return m.copyCommand({
           config: opts.config,
@@ -137,6 +140,7 @@ Examples:
           masks,
           ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
           ...(opts.dict !== undefined ? { dictDir: opts.dict } : {}),
+          ...(opts.json ? { json: true } : {}),
         });
       }),
     );

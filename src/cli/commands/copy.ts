@@ -1,10 +1,11 @@
 /**
  * `synctl copy <n> "<condition>" <MASKS>` (DMHS COPY/LOAD).
  *
- * Today only DICT is implemented, for MySQL/MariaDB sources: read the source catalog of
- * the matching tables in one consistent read, save one dictionary version per table at
- * the binlog position of that read (DICT/ beside the config), print a summary.
- * Every other mask is refused up front (nothing is done) until the initial-load work lands.
+ * For MySQL/MariaDB sources. DICT: read the source catalog of the matching tables in one
+ * consistent read, save one dictionary version per table at the binlog position of that
+ * read (DICT/ beside the config). CREATE, DROP, TRUNCATE, INSERT, INDEX, CONTINUE,
+ * THREAD, ROWS, WHERE, NOLOCK, LSN: the initial load into the exec side's target
+ * (src/load). Masks not implemented yet are refused up front, before anything is done.
  */
 import Table from 'cli-table3';
 import mysql from 'mysql2/promise';
@@ -17,6 +18,7 @@ import { parseCondition } from '../../dict/condition';
 import { parseCopyMasks, type CopyMasks } from '../../dict/copy-masks';
 import { introspectMysql } from '../../dict/mysql-introspect';
 import { DictStore, dictDirFor } from '../../dict/store';
+import { runLoad, type LoadReport } from '../../load/load';
 
 export interface CopyOptions {
   /** the dmhs.hs file (default ./dmhs.hs) */
@@ -29,10 +31,16 @@ export interface CopyOptions {
   readonly keyFile?: string;
   /** dictionary directory (default DICT/ beside the config) */
   readonly dictDir?: string;
+  /** print the load report as JSON on stdout */
+  readonly json?: boolean;
+  /** receives the load report (tests) */
+  readonly onReport?: (r: LoadReport) => void;
 }
 
-/** Masks that COPY can carry out today (NOLOCK: DICT takes no lock anyway). */
-const IMPLEMENTED = new Set(['DICT', 'NOLOCK']);
+/** Masks that COPY can carry out today (LSN: every load records its position anyway). */
+const IMPLEMENTED = new Set(['DICT', 'NOLOCK', 'LSN', 'CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE', 'THREAD', 'ROWS', 'WHERE']);
+/** Masks that need the exec side's target. */
+const LOAD_MASKS = ['CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE'];
 
 /** COPY <n> as typed: a non-negative integer (0 = all sends). */
 export function parseSendIndex(text: string): number {
@@ -61,21 +69,46 @@ export async function copyCommand(opts: CopyOptions): Promise<number> {
   }
   const dbType = cpt.db.dbType;
   if (dbType !== 'MYSQL' && dbType !== 'MARIADB') {
-    throw new SynctlError('USAGE', `COPY DICT for a ${dbType} source is not implemented yet; only MYSQL and MARIADB sources work today`);
+    throw new SynctlError('USAGE', `COPY ${masks.text} for a ${dbType} source is not implemented yet; only MYSQL and MARIADB sources work today`);
+  }
+  const load = masks.masks.some((m) => LOAD_MASKS.includes(m));
+  const exec = config.exec;
+  if (load && exec === undefined) {
+    throw new SynctlError('USAGE', `${opts.config} has no <exec> element: COPY ${masks.masks.filter((m) => LOAD_MASKS.includes(m)).join('|')} writes to the exec side's target database`);
   }
 
   const conn = await connect(cpt);
-  let snapshot;
   try {
-    snapshot = await introspectMysql(conn, condition, { source: dbType });
+    const snapshot = await introspectMysql(conn, condition, { source: dbType });
+    if (snapshot.entries.length === 0) {
+      process.stderr.write(`synctl: no table matches ${opts.condition}\n`);
+      return 1;
+    }
+    if (masks.flags.has('DICT')) await saveDict(opts, snapshot);
+    if (!load || exec === undefined) return 0;
+    const report = await runLoad({ cpt, exec, condition, masks, sourceConn: conn, entries: snapshot.entries });
+    opts.onReport?.(report);
+    if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else printReport(report);
+    return 0;
   } finally {
     await conn.end().catch(() => undefined);
   }
-  if (snapshot.entries.length === 0) {
-    process.stderr.write(`synctl: no table matches ${opts.condition}\n`);
-    return 1;
-  }
+}
 
+function printReport(r: LoadReport): void {
+  const t = new Table({ head: ['source', 'target', 'rows', 'chunks', 'before (CONTINUE)', 'indexes', 'position', 's'], style: STYLE });
+  for (const x of r.tables) {
+    const before = x.status === 'done-before' ? `done: ${x.rowsBefore} rows` : x.chunksBefore > 0 ? `${x.rowsBefore} rows, ${x.chunksBefore} chunks` : '';
+    t.push([x.source, x.target, x.status === 'structure' ? '(structure)' : String(x.rows), String(x.chunks), before, String(x.indexes), x.position, x.seconds.toFixed(1)]);
+  }
+  process.stdout.write(t.toString() + '\n');
+  const rows = r.tables.reduce((a, x) => a + x.rows, 0);
+  process.stdout.write(`loaded ${rows} rows into ${r.tables.length} table${r.tables.length === 1 ? '' : 's'} in ${r.seconds.toFixed(1)} s (${Math.round(rows / Math.max(r.seconds, 0.001))} rows/s)\n`);
+  if (r.skipped.length > 0) process.stdout.write(`not replicated by the send's filter, skipped: ${r.skipped.join(', ')}\n`);
+}
+
+async function saveDict(opts: CopyOptions, snapshot: Awaited<ReturnType<typeof introspectMysql>>): Promise<void> {
   const store = new DictStore(opts.dictDir ?? dictDirFor(opts.config));
   const t = new Table({ head: ['schema', 'table', 'columns', 'key', 'dictionary'], style: STYLE });
   let written = 0;
@@ -94,7 +127,6 @@ export async function copyCommand(opts: CopyOptions): Promise<number> {
   if (keyless > 0) {
     process.stdout.write(`warning: ${keyless} table${keyless === 1 ? ' has' : 's have'} no primary key and no NOT NULL unique key: rows are matched on every column\n`);
   }
-  return 0;
 }
 
 function refuseUnimplemented(masks: CopyMasks): void {
@@ -102,11 +134,13 @@ function refuseUnimplemented(masks: CopyMasks): void {
   if (missing.length > 0) {
     throw new SynctlError(
       'USAGE',
-      `COPY ${missing.join('|')} is not implemented yet (the initial-load issue brings it); only DICT works today`,
+      `COPY ${missing.join('|')}: not implemented yet (implemented: ${[...IMPLEMENTED].join(', ')})`,
       { masks: missing },
     );
   }
-  if (!masks.flags.has('DICT')) throw new SynctlError('USAGE', 'COPY needs DICT (the only mask implemented today)');
+  if (!masks.masks.some((m) => m === 'DICT' || LOAD_MASKS.includes(m))) {
+    throw new SynctlError('USAGE', `masks "${masks.text}": nothing to do (give DICT, CREATE, INSERT or INDEX)`);
+  }
 }
 
 async function connect(cpt: CptConfig): Promise<mysql.Connection> {

@@ -1,0 +1,165 @@
+/**
+ * Reading one source table at a consistent snapshot, with the exact binlog position the
+ * snapshot is consistent at (every transaction committed at or before it is in the
+ * snapshot, none after).
+ *
+ * MariaDB: START TRANSACTION WITH CONSISTENT SNAPSHOT, then the session status
+ * Binlog_snapshot_file / Binlog_snapshot_position, which MariaDB keeps consistent with
+ * the snapshot without any lock (the same thing mariadb-dump --single-transaction
+ * --master-data uses), and BINLOG_GTID_POS() of that position for the GTID state.
+ * MySQL has no such status: FLUSH TABLES WITH READ LOCK for the instant it takes to start
+ * the snapshot and read SHOW MASTER STATUS (needs RELOAD), or with NOLOCK the lock-free
+ * observation: the position read before and after starting the snapshot is the same.
+ *
+ * One snapshot per table: MariaDB cannot share a snapshot between sessions, so every chunk
+ * of a table is read by the one session that holds its snapshot; tables load in parallel.
+ * Rows are read in key order by keyset pagination (each chunk one streamed query inside
+ * the snapshot): memory holds one chunk's rows in flight at most, never a table.
+ */
+import mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Readable } from 'node:stream';
+import type { CptConfig } from '../config/types';
+import { readBinlogPosition } from '../dict/mysql-introspect';
+import { SynctlError } from '../errors';
+import { binlogPosition, type BinlogPosition } from '../model/position';
+import { quoteIdent } from '../dialect/mysql/mysql-sql';
+import { geometryAsBytes, MYSQL_READ_OPTIONS, type RawValue } from './source-values';
+
+export type Flavor = 'mysql' | 'mariadb';
+
+export interface SourceSession {
+  readonly conn: mysql.Connection;
+  readonly flavor: Flavor;
+  readonly label: string;
+}
+
+export async function openSource(cpt: CptConfig, opts: { geometry: boolean }): Promise<SourceSession> {
+  const db = cpt.db;
+  const label = `${db.dbType} source ${db.server}:${db.port}`;
+  let conn: mysql.Connection;
+  try {
+    conn = await mysql.createConnection({
+      host: db.server,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      ...(db.database !== '' ? { database: db.database } : {}),
+      ...MYSQL_READ_OPTIONS,
+      rowsAsArray: true,
+      connectTimeout: 10_000,
+      ...(opts.geometry ? { typeCast: geometryAsBytes as never } : {}),
+    });
+  } catch (e) {
+    throw new SynctlError('NET', `cannot connect to the ${label} as ${db.user}: ${(e as Error).message}`, {}, { cause: e });
+  }
+  conn.on('error', () => undefined); // surfaces as the next query's error
+  const [v] = await conn.query({ sql: 'SELECT VERSION()', rowsAsArray: true });
+  const version = String((v as unknown as string[][])[0]?.[0] ?? '');
+  await conn.query("SET time_zone = '+00:00'");
+  await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  // long chunk streams into a slow target must not hit the server's write timeout
+  await conn.query('SET SESSION net_write_timeout = 3600').catch(() => undefined);
+  return { conn, flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', label };
+}
+
+async function statusRows(conn: mysql.Connection, sql: string): Promise<Map<string, string>> {
+  const [rows] = await conn.query<RowDataPacket[]>({ sql, rowsAsArray: true });
+  return new Map((rows as unknown as unknown[][]).map((r) => [String(r[0]).toLowerCase(), String(r[1] ?? '')]));
+}
+
+/** Starts the session's consistent snapshot and returns the binlog position it is consistent at. */
+export async function startSnapshot(s: SourceSession, nolock: boolean): Promise<BinlogPosition> {
+  if (s.flavor === 'mariadb') {
+    await s.conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    const st = await statusRows(s.conn, "SHOW SESSION STATUS LIKE 'binlog_snapshot_%'");
+    const file = st.get('binlog_snapshot_file') ?? '';
+    const pos = Number(st.get('binlog_snapshot_position') ?? '0');
+    if (file === '') throw new SynctlError('STATE', `${s.label}: the server has no binary log (log_bin is OFF): COPY needs it to know where capture takes over`);
+    const [g] = await s.conn.query({ sql: 'SELECT BINLOG_GTID_POS(?, ?)', values: [file, pos], rowsAsArray: true });
+    const gtid = (g as unknown as unknown[][])[0]?.[0];
+    return binlogPosition(file, pos, gtid === null || gtid === undefined ? '' : String(gtid));
+  }
+  if (!nolock) {
+    try {
+      await s.conn.query('FLUSH TABLES WITH READ LOCK');
+    } catch (e) {
+      throw new SynctlError('STATE', `${s.label}: FLUSH TABLES WITH READ LOCK failed (${(e as Error).message}): grant RELOAD, or give NOLOCK to use the lock-free position check`);
+    }
+    try {
+      await s.conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      return await readBinlogPosition(s.conn, 'mysql');
+    } finally {
+      await s.conn.query('UNLOCK TABLES');
+    }
+  }
+  for (let i = 0; i < 50; i++) {
+    const before = await readBinlogPosition(s.conn, 'mysql');
+    await s.conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    const after = await readBinlogPosition(s.conn, 'mysql');
+    if (before.file === after.file && before.pos === after.pos) return after;
+    await s.conn.query('ROLLBACK');
+    await new Promise((r) => setTimeout(r, 20 * (i + 1)));
+  }
+  throw new SynctlError('STATE', `${s.label}: the binlog kept moving while starting a snapshot (50 tries): run COPY without NOLOCK`);
+}
+
+export async function endSnapshot(s: SourceSession): Promise<void> {
+  await s.conn.query('COMMIT').catch(() => undefined);
+}
+
+/** A key value as kept in CHUNKS_DONE (JSON): numbers and strings as they are, bytes as hex. */
+export type StoredKey = ({ n: number } | { s: string } | { x: string })[];
+
+export function storeKey(values: readonly RawValue[]): StoredKey {
+  return values.map((v) => (typeof v === 'number' ? { n: v } : Buffer.isBuffer(v) ? { x: v.toString('hex') } : { s: String(v) }));
+}
+
+export function keyParams(k: StoredKey): (number | string | Buffer)[] {
+  return k.map((p) => ('n' in p ? p.n : 's' in p ? p.s : Buffer.from(p.x, 'hex')));
+}
+
+export interface ChunkQuery {
+  readonly sql: string;
+  readonly params: (number | string | Buffer)[];
+}
+
+/**
+ * SELECT of the next chunk: `columns` in key order after `after` (the last key of the
+ * previous chunk), at most `limit` rows; `where` is the user's WHERE|"expr". A table
+ * without a key is one chunk (no ORDER BY, no LIMIT).
+ */
+export function chunkQuery(
+  t: { schema: string; table: string },
+  columns: readonly string[],
+  key: readonly string[],
+  after: StoredKey | undefined,
+  limit: number,
+  where: string | undefined,
+): ChunkQuery {
+  const q = quoteIdent;
+  const conds: string[] = [];
+  const params: (number | string | Buffer)[] = [];
+  if (where !== undefined) conds.push(`(${where})`);
+  if (key.length > 0 && after !== undefined) {
+    // (k1, k2) > (a, b) spelled out, which the range optimiser always understands
+    const vals = keyParams(after);
+    const ors: string[] = [];
+    for (let i = 0; i < key.length; i++) {
+      const eqs = key.slice(0, i).map((k) => `${q(k)} = ?`);
+      ors.push('(' + [...eqs, `${q(key[i]!)} > ?`].join(' AND ') + ')');
+      params.push(...vals.slice(0, i), vals[i]!);
+    }
+    conds.push(`(${ors.join(' OR ')})`);
+  }
+  let sql = `SELECT ${columns.map(q).join(', ')} FROM ${q(t.schema)}.${q(t.table)}`;
+  if (conds.length > 0) sql += ` WHERE ${conds.join(' AND ')}`;
+  if (key.length > 0) sql += ` ORDER BY ${key.map(q).join(', ')} LIMIT ${limit}`;
+  return { sql, params };
+}
+
+/** The rows of a query as a stream of arrays (backpressure: the server waits while we do). */
+export function streamRows(s: SourceSession, qy: ChunkQuery): AsyncIterable<RawValue[]> {
+  const core = (s.conn as unknown as { connection: { query(o: object, v: unknown[]): { stream(o?: object): Readable } } }).connection;
+  return core.query({ sql: qy.sql, rowsAsArray: true }, qy.params).stream({ highWaterMark: 2000 }) as AsyncIterable<RawValue[]>;
+}
