@@ -23,12 +23,11 @@ export interface DialectParts {
   /** A statement inserting one row unless its key exists (affected rows 0); undefined when the engine reports a duplicate as an error instead */
   insertUnlessExists(table: string, t: BoundTable, columns: readonly string[], values: string): string | undefined;
   /**
-   * One UPDATE of many rows from a VALUES list (key columns first, then the set columns);
-   * the first tuple's literals come cast to their column's type. Undefined: the engine
-   * updates row by row.
+   * One UPDATE of many rows given as literal tuples (key columns first, then the set
+   * columns). Undefined: the engine updates row by row.
    */
-  updateFromValues?(table: string, keyColumns: readonly string[], setColumns: readonly string[], tuples: readonly string[]): string;
-  /** `literal` cast to the column's type (for the first VALUES tuple) */
+  updateFromValues?(table: string, keyColumns: readonly string[], setColumns: readonly string[], rows: readonly (readonly string[])[]): string;
+  /** `literal` cast to the column's type, for the first row of a VALUES list (undefined: not needed) */
   cast?(literal: string, col: BoundColumn): string;
 }
 
@@ -101,20 +100,19 @@ export class SqlWriter {
    */
   updateMany(t: BoundTable, rows: readonly { before: Row; after: Row }[]): { sql: string; rows: number }[] {
     const d = this.d;
-    if (!d.updateFromValues || !d.cast || rows.length < 2 || t.keyless) return rows.map((r) => ({ sql: this.update(t, r.before, r.after), rows: 1 }));
+    if (!d.updateFromValues || rows.length < 2 || t.keyless) return rows.map((r) => ({ sql: this.update(t, r.before, r.after), rows: 1 }));
     const first = rows[0]!.after;
     const set = t.columns.flatMap((c, i) => (c && first[i] !== UNCHANGED && !t.key.includes(i) ? [i] : []));
     const cols = [...t.key, ...set];
-    const tuples = rows.map((r, n) => {
-      const vals = cols.map((i, j) => {
+    const literals = rows.map((r, n) =>
+      cols.map((i, j) => {
         const v = j < t.key.length ? keyValue(r.before, i) : r.after[i]!;
         const lit = this.value(v, t.columns[i]!);
-        return n === 0 ? d.cast!(lit, t.columns[i]!) : lit;
-      });
-      return `(${vals.join(', ')})`;
-    });
+        return n === 0 && d.cast ? d.cast(lit, t.columns[i]!) : lit;
+      }),
+    );
     const names = (idx: readonly number[]) => idx.map((i) => d.quoteIdent(t.columns[i]!.name));
-    return [{ sql: d.updateFromValues(this.tableName(t), names(t.key), names(set), tuples), rows: rows.length }];
+    return [{ sql: d.updateFromValues(this.tableName(t), names(t.key), names(set), literals), rows: rows.length }];
   }
 
   /** DELETE of rows by key, several at once (`k IN (...)`); tables without a key: one row. */

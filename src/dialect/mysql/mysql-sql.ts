@@ -77,6 +77,15 @@ export const MYSQL_PARTS: DialectParts = {
     const update = set.length ? set : [quoteIdent(t.columns[t.key[0]!]!.name)];
     return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON DUPLICATE KEY UPDATE ${update.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
   },
+  // a multi-table UPDATE joined to the rows as a UNION ALL of SELECTs (portable across MySQL
+  // and MariaDB, unlike their two VALUES syntaxes); affected rows = rows matched (FOUND_ROWS)
+  updateFromValues: (table, keys, set, rows) => {
+    const v = (n: number) => `v${n}`;
+    const selects = rows.map((r, n) => 'SELECT ' + (n === 0 ? r.map((lit, j) => `${lit} AS ${v(j)}`) : r).join(', '));
+    const assign = set.length ? set.map((c, j) => `d.${c} = s.${v(keys.length + j)}`) : [`d.${keys[0]} = s.${v(0)}`];
+    const on = keys.map((k, j) => `d.${k} = s.${v(j)}`).join(' AND ');
+    return `UPDATE ${table} AS d JOIN (${selects.join(' UNION ALL ')}) AS s ON ${on} SET ${assign.join(', ')}`;
+  },
   // MySQL reports a duplicate key as error 1062 without aborting the transaction; INSERT
   // IGNORE would also hide truncations, so exec catches the error instead
   insertUnlessExists: () => undefined,

@@ -33,12 +33,12 @@ export function pgParts(opts: { zeroDate: ZeroDateRule }): DialectParts {
       return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON CONFLICT (${key}) ${tail}`;
     },
     // UPDATE ... FROM (VALUES ...): the VALUES columns are named v0, v1... (keys first)
-    updateFromValues: (table, keys, set, tuples) => {
+    updateFromValues: (table, keys, set, rows) => {
       const v = (n: number) => `v${n}`;
       const names = [...keys, ...set].map((_, n) => v(n));
       const assign = set.length ? set.map((c, j) => `${c} = s.${v(keys.length + j)}`) : [`${keys[0]} = s.${v(0)}`];
       const on = keys.map((k, j) => `d.${k} = s.${v(j)}`).join(' AND ');
-      return `UPDATE ${table} AS d SET ${assign.join(', ')} FROM (VALUES ${tuples.join(', ')}) AS s (${names.join(', ')}) WHERE ${on}`;
+      return `UPDATE ${table} AS d SET ${assign.join(', ')} FROM (VALUES ${rows.map((r) => `(${r.join(', ')})`).join(', ')}) AS s (${names.join(', ')}) WHERE ${on}`;
     },
     cast: (literal, col) => `CAST(${literal} AS ${col.type})`,
     insertUnlessExists: (table, _t, cols, values) => `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON CONFLICT DO NOTHING`,
