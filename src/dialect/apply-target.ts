@@ -1,17 +1,22 @@
 import type { DbType, ExecConfig } from '../config/types';
 import { isSynctlError, usageError } from '../errors';
 import type { ApplyTarget } from '../exec/target';
-import { openMysqlTarget } from './mysql/mysql-target';
-import { openPgTarget } from './postgres/pg-target';
 
-/** The one place that picks the target engine's implementation for exec. */
-export function openApplyTarget(exec: Pick<ExecConfig, 'db' | 'zeroDate' | 'sysSchema'>): Promise<ApplyTarget> {
+/**
+ * The one place that picks the target engine's implementation for exec. Drivers load
+ * lazily: a PostgreSQL exec never pays for loading mysql2, nor the reverse.
+ */
+export async function openApplyTarget(exec: Pick<ExecConfig, 'db' | 'zeroDate' | 'sysSchema'>): Promise<ApplyTarget> {
   switch (exec.db.dbType) {
-    case 'PG':
+    case 'PG': {
+      const { openPgTarget } = await import('./postgres/pg-target.js');
       return openPgTarget(exec.db, { zeroDate: exec.zeroDate, systemSchema: exec.sysSchema });
+    }
     case 'MYSQL':
-    case 'MARIADB':
+    case 'MARIADB': {
+      const { openMysqlTarget } = await import('./mysql/mysql-target.js');
       return openMysqlTarget(exec.db, { systemSchema: exec.sysSchema });
+    }
     case 'MSSQL':
       throw usageError('dmhs/exec/db_type: MSSQL apply is not implemented yet');
   }

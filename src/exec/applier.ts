@@ -7,6 +7,7 @@ import { JsonDiff, UNCHANGED } from '../model/value';
 import type { ResumeMap } from '../net/link';
 import type { Frame } from '../wire/frame';
 import { decodeDataFrame } from '../wire/batch';
+import { tablesEmptiedBy } from '../dialect/mysql/mysql-ddl-parse';
 import type { TableBinder } from './binder';
 import { planNet } from './net-change';
 import { TableSeqids } from './table-seqid';
@@ -24,6 +25,8 @@ export interface ApplierOptions {
   readonly affectRow: boolean;
   /** go on after a DDL statement that cannot be applied (recorded) instead of stopping */
   readonly ddlContinue: boolean;
+  /** keep a copy of a table before a DROP or TRUNCATE empties it */
+  readonly softOp?: boolean;
   /** row of DMHS_TRXID_TABLE this applier owns, per origin */
   readonly worker?: number;
   /** this exec's siteid: one exec per site and worker may write to a target (a session lock says so) */
@@ -414,6 +417,9 @@ export class Applier {
     switch (op.kind) {
       case 'ddl': {
         const engine = engineOf(u.tx.position);
+        if (this.opts.softOp && engine === 'mysql') {
+          for (const t of tablesEmptiedBy(op.sql)) await this.keepCopy(u, this.binder.targetName(t.schema ?? op.schema, t.table));
+        }
         const statements =
           engine === t.sameEngineDdl
             ? t.ddl(op.schema, op.sql)
@@ -428,6 +434,7 @@ export class Applier {
       }
       case 'truncate': {
         const target = await this.binder.targetTable(op.table.schema, op.table.table);
+        if (this.opts.softOp) await this.keepCopy(u, target);
         await t.run([w.truncate({ source: op.table, schema: target.schema, table: target.table, columns: [], key: [], keyless: true })]);
         return;
       }
@@ -474,6 +481,15 @@ export class Applier {
     }
   }
 
+  /** soft_op: a copy of the table, rows included, before a DROP or TRUNCATE empties it (tables that are not there are left alone) */
+  private async keepCopy(u: Unit, t: { schema: string; table: string }): Promise<void> {
+    if (!(await this.target.table(t.schema, t.table, true))) return;
+    const stamp = new Date(u.tx.commitTimeUs / 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const copy = `${t.table}_bak_${stamp}`;
+    await this.target.run(this.target.copyTable(t.schema, t.table, copy));
+    this.opts.log.info(`soft_op: kept ${t.schema}.${t.table} as ${t.schema}.${copy} before it is emptied (${formatPosition(u.tx.position)})`);
+  }
+
   private conflict(u: Unit, op: Op, what: string): void {
     this.stats.conflicts++;
     this.opts.log.warn(`${describeOp(u, op)}: ${what}`);
@@ -506,6 +522,9 @@ export class Applier {
     switch (op.kind) {
       case 'ddl': {
         const engine = engineOf(u.tx.position);
+        if (this.opts.softOp && engine === 'mysql') {
+          for (const t of tablesEmptiedBy(op.sql)) await this.keepCopy(u, this.binder.targetName(t.schema ?? op.schema, t.table));
+        }
         const list = engine === this.target.sameEngineDdl ? this.target.ddl(op.schema, op.sql) : [op.sql];
         return list.join(';\n');
       }

@@ -33,6 +33,8 @@ export interface ApplyTarget {
   /** the target's table, or undefined when it has none by that name (catalog cached until invalidate) */
   table(schema: string, table: string, caseSensitive: boolean): Promise<VTable | undefined>;
   invalidate(): void;
+  /** statements copying a table (rows included) to `copyName` beside it, for soft_op */
+  copyTable(schema: string, table: string, copyName: string): string[];
   /** DDL text the source logged, run as is in `schema` (same engine only) */
   ddl(schema: string, sql: string): string[];
   /** DDL from another engine, translated. Throws APPLY_SCHEMA saying why when the statement is not translated. */

@@ -201,3 +201,42 @@ test('a lost target connection: exec reconnects in place and loses or repeats no
     await exec.kill('SIGKILL');
   }
 }, 120_000);
+
+test('soft_op: a copy of the table, rows included, is kept before TRUNCATE and DROP', async () => {
+  const cfg = config('soft', '<soft_op>1</soft_op>', await freePort(), 28);
+  await my.query('CREATE TABLE soft1 (id INT PRIMARY KEY, v VARCHAR(10))');
+  await pg.query(`CREATE TABLE ${SRC}.soft1 (id integer PRIMARY KEY, v varchar(10))`);
+  expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}' AND TAB.NAME='soft1'`, 'DICT', '-c', cfg]), 'copy DICT');
+  const exec = new SynctlProcess(['exec', '-c', cfg]);
+  const capture = new SynctlProcess(['capture', '-c', cfg]);
+  const bak = async () =>
+    (await pg.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = '${SRC}' AND table_name LIKE 'soft1_bak_%' ORDER BY table_name`)).rows.map((r) => r.t);
+  try {
+    const t0 = Date.now();
+    while (!/dumping from/.test(capture.stderr)) {
+      if (Date.now() - t0 > 20_000) throw new Error(`capture did not start:\n${capture.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await my.query("INSERT INTO soft1 VALUES (1, 'a'), (2, 'b')");
+    await new Promise((r) => setTimeout(r, 1100)); // the copies are named by the second of the source commit
+    await my.query('TRUNCATE TABLE soft1');
+    await my.query("INSERT INTO soft1 VALUES (3, 'c')");
+    await new Promise((r) => setTimeout(r, 1100));
+    await my.query('DROP TABLE soft1');
+    const t1 = Date.now();
+    while ((await bak()).length < 2 || (await pg.query(`SELECT to_regclass('${SRC}.soft1') AS r`)).rows[0].r !== null) {
+      if (Date.now() - t1 > 20_000) throw new Error(`copies not kept: ${(await bak()).join(', ')}\nexec:\n${exec.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [first, second] = await bak();
+    expect((await pg.query(`SELECT id, v FROM ${SRC}.${first} ORDER BY id`)).rows).toEqual([
+      { id: 1, v: 'a' },
+      { id: 2, v: 'b' },
+    ]);
+    expect((await pg.query(`SELECT id, v FROM ${SRC}.${second} ORDER BY id`)).rows).toEqual([{ id: 3, v: 'c' }]);
+    expect(exec.stderr).toMatch(/soft_op: kept exd_src\.soft1 as exd_src\.soft1_bak_\d{14} before it is emptied/);
+  } finally {
+    await capture.kill('SIGTERM');
+    await exec.kill('SIGKILL');
+  }
+}, 120_000);

@@ -135,6 +135,7 @@ async function applyUntilStopped(
       execPolicy: exec.execPolicy,
       affectRow: exec.affectRow,
       ddlContinue: exec.ddlContinue,
+      softOp: exec.softOp,
       site: siteid,
       stats,
       log,

@@ -476,3 +476,11 @@ export function ddlSubject(st: DdlStatement): TableName {
       return st.table;
   }
 }
+
+/** The tables a statement drops or empties (DROP TABLE, TRUNCATE): what soft_op keeps a copy of first. */
+export function tablesEmptiedBy(sql: string): TableName[] {
+  const { statement: st } = parseMysqlDdl(sql);
+  if (st?.kind === 'dropTable') return [...st.tables];
+  if (st?.kind === 'truncateTable') return [st.table];
+  return [];
+}

@@ -137,6 +137,12 @@ class MysqlTarget implements ApplyTarget {
     this.tables.clear();
   }
 
+  copyTable(schema: string, table: string, copyName: string): string[] {
+    const s = quoteIdent(schema);
+    const copy = `${s}.${quoteIdent(copyName.slice(0, 64))}`;
+    return [`CREATE TABLE ${copy} LIKE ${s}.${quoteIdent(table)}`, `INSERT INTO ${copy} SELECT * FROM ${s}.${quoteIdent(table)}`];
+  }
+
   ddl(schema: string, sql: string): string[] {
     return [`USE ${quoteIdent(schema)}`, sql];
   }

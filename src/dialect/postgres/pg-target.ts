@@ -128,6 +128,11 @@ class PgTarget implements ApplyTarget {
     this.tables.clear();
   }
 
+  copyTable(schema: string, table: string, copyName: string): string[] {
+    const s = pgQuoteIdent(schema);
+    return [`CREATE TABLE ${s}.${pgQuoteIdent(copyName.slice(0, 63))} AS TABLE ${s}.${pgQuoteIdent(table)}`];
+  }
+
   ddl(schema: string, sql: string): string[] {
     return [`SET search_path TO ${pgQuoteIdent(schema)}`, sql];
   }
