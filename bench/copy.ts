@@ -2,14 +2,15 @@
  * bench/copy: the initial load (synctl copy) of sysbench tables from MariaDB into PostgreSQL,
  * against pgloader on the same data in the same run, plus the raw limit.
  *
- *   npm run build && node dist/bench/copy.js [--tables=8] [--table-size=250000] [--rounds=2] [--threads=4]
+ *   npm run build && node dist/bench/copy.js [--tables=8] [--table-size=250000] [--rounds=2] [--threads=4] [--profile=DIR]
  *
  * Workload: the harness MariaDB and PostgreSQL; `sysbench oltp_read_write prepare` N tables
  * into database sbtest. Each round times, one after the other:
  *  - synctl: the built CLI, `synctl copy 0 "SCH.NAME='sbtest'" "DROP|CREATE|INSERT|INDEX|THREAD|4"`
  *    (map sbtest.* == synctl_load.*): tables created, rows loaded, the secondary index built;
  *  - pgloader: `LOAD DATABASE FROM mysql://... INTO postgresql://...` with include drop,
- *    create tables, create indexes (its defaults: workers 4, concurrency 1), schema renamed to pgl;
+ *    create tables, create indexes, workers 4, concurrency 1 (its defaults) and prefetch/batch rows
+ *    25,000 (its default 100,000 rows exhausts the Debian build's 1 GB heap on 8 tables), schema renamed to pgl;
  *  - raw: `mariadb -B -N -e 'SELECT ...' | psql -c '\copy ...'`, one pipeline per table,
  *    `--threads` at a time, into tables created beforehand with their primary key, then the
  *    secondary index (CREATE INDEX): no type conversion, no checks, the floor for this machine.
@@ -34,6 +35,8 @@ const TABLE_SIZE = opt('table-size', 250_000);
 const ROUNDS = opt('rounds', 2);
 const THREADS = opt('threads', 4);
 const PGDB = 'copybench';
+/** --profile=DIR: synctl runs under node --cpu-prof, profiles in DIR */
+const PROFILE = process.argv.slice(2).find((x) => x.startsWith('--profile='))?.slice('--profile='.length);
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'synctl');
 
@@ -108,7 +111,8 @@ function siteConfig(dir: string, h: StartedHarness): string {
 
 async function ours(config: string): Promise<number> {
   await pgExec('DROP SCHEMA IF EXISTS synctl_load CASCADE; DROP SCHEMA IF EXISTS synctl CASCADE');
-  const r = await must(process.execPath, [BIN, 'copy', '0', "SCH.NAME='sbtest'", `DROP|CREATE|INSERT|INDEX|THREAD|${THREADS}`, '-c', config]);
+  const prof = PROFILE !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const r = await must(process.execPath, [...prof, BIN, 'copy', '0', "SCH.NAME='sbtest'", `DROP|CREATE|INSERT|INDEX|THREAD|${THREADS}`, '-c', config]);
   await checkCounts('synctl copy', 'synctl_load');
   return r.seconds;
 }
@@ -124,7 +128,7 @@ async function pgloader(dir: string, h: StartedHarness): Promise<number> {
     `LOAD DATABASE
   FROM mysql://${enc(m.user)}:${enc(m.password)}@${m.host}:${m.port}/sbtest
   INTO postgresql://${enc(p.user)}:${enc(p.password)}@${p.host}:${p.port}/${PGDB}
-WITH include drop, create tables, create indexes, reset sequences
+WITH include drop, create tables, create indexes, reset sequences, workers = 4, concurrency = 1, prefetch rows = 25000, batch rows = 25000
 ALTER SCHEMA 'sbtest' RENAME TO 'pgl';
 `,
   );
@@ -163,7 +167,11 @@ async function raw(h: StartedHarness): Promise<number> {
   return seconds;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('run `npm run build` first');

@@ -36,6 +36,7 @@ import type { Condition } from '../dict/condition';
 import type { BulkTarget, ChunkWriter } from './chunk-writer';
 import { planTables, type TablePlan } from './plan';
 import { LoadProgress } from './progress';
+import { rowFilterFor } from './row-filter';
 import { parseSeqidRow, SeqidSql, type ChunksDone, type TargetEngine } from './seqid';
 import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, streamRows } from './source-snapshot';
 import { converterFor, type RawValue } from './source-values';
@@ -108,7 +109,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   const has = (m: string): boolean => masks.flags.has(m as never);
   const insert = has('INSERT');
   const { tables, skipped } = await planTables(input.sourceConn, input.condition, input.entries, cpt, exec);
-  const control = await openApplyTarget(exec);
+  const control = serialized(await openApplyTarget(exec));
   const seq = new SeqidSql(engine, exec.sysSchema);
   const progress = input.progress ?? new LoadProgress();
   try {
@@ -159,8 +160,29 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   }
 }
 
+/** What the load uses of exec's target connection, one call at a time (THREAD workers share it). */
+type Control = Pick<ApplyTarget, 'run' | 'query' | 'table' | 'invalidate' | 'close' | 'writer' | 'system'>;
+
+function serialized(t: ApplyTarget): Control {
+  let tail: Promise<unknown> = Promise.resolve();
+  const one = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = tail.then(work, work);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    writer: t.writer,
+    system: t.system,
+    run: (statements) => one(() => t.run(statements)),
+    query: (sql) => one(() => t.query(sql)),
+    table: (schema, table, cs) => one(() => t.table(schema, table, cs)),
+    invalidate: () => t.invalidate(),
+    close: () => one(() => t.close()),
+  };
+}
+
 /** Step 1: every table to load is 'loading' before anything of it is touched. */
-async function announce(control: ApplyTarget, seq: SeqidSql, jobs: readonly Job[], source: Connection): Promise<void> {
+async function announce(control: Control, seq: SeqidSql, jobs: readonly Job[], source: Connection): Promise<void> {
   const fresh = jobs.filter((j) => !j.doneBefore && j.resume === undefined);
   if (fresh.length === 0) return;
   const flavor = /mariadb/i.test(String(((await source.query('SELECT VERSION() AS v'))[0] as { v: string }[])[0]?.v)) ? 'mariadb' : 'mysql';
@@ -177,7 +199,7 @@ async function announce(control: ApplyTarget, seq: SeqidSql, jobs: readonly Job[
 interface Ctx {
   readonly input: LoadInput;
   readonly engine: TargetEngine;
-  readonly control: ApplyTarget;
+  readonly control: Control;
   readonly seq: SeqidSql;
   readonly progress: LoadProgress;
   readonly insert: boolean;
@@ -283,7 +305,7 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
 }
 
 /** DDL through the control connection (autocommit). */
-function withControl<T>(control: ApplyTarget, work: (w: { run(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
+function withControl<T>(control: Control, work: (w: { run(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
   return work({ run: async (sql) => void (await control.run([sql])) });
 }
 
@@ -298,8 +320,10 @@ async function copyChunks(
   const masks = ctx.input.masks;
   const chunkRows = masks.rows ?? DEFAULT_CHUNK_ROWS;
   const width = p.entry.columns.length;
-  // read: the written columns, then any key column not among them (needed to resume)
-  const read = [...target.columns];
+  const filter = rowFilterFor(ctx.input.cpt, ctx.input.exec, p.source);
+  if (filter) ctx.progress.note(`${p.targetName}: only rows passing the send's filter ${filter.text}`);
+  // read: the written columns, then any key column not among them (needed to resume); every column under a row condition
+  const read = filter ? p.entry.columns.map((_, i) => i) : [...target.columns];
   for (const k of p.key) {
     const i = p.entry.columns.findIndex((c) => c.name === k);
     if (!read.includes(i)) read.push(i);
@@ -314,24 +338,27 @@ async function copyChunks(
   for (;;) {
     const q = chunkQuery(p.entry, names, p.key, done.last, chunkRows, masks.where);
     await writer.begin();
-    let n = 0;
+    let n = 0; // rows read (a short chunk is the last one)
+    let w = 0; // rows written
     let last: RawValue[] | undefined;
     try {
       for await (const raw of streamRows(source, q)) {
         const row: Value[] = new Array<Value>(width).fill(null);
         for (let j = 0; j < read.length; j++) row[read[j]!] = conv[j]!(raw[j]!);
-        const wait = writer.write(row);
-        if (wait) await wait;
         n++;
         last = raw;
-        if ((n & 1023) === 0) ctx.progress.rows(p.targetName, 1024);
+        if (filter && !filter.pass(row)) continue;
+        const wait = writer.write(row);
+        if (wait) await wait;
+        w++;
+        if ((w & 1023) === 0) ctx.progress.rows(p.targetName, 1024);
       }
       const final = p.key.length === 0 || n < chunkRows;
-      const next: ChunksDone = { chunks: done.chunks + 1, rows: done.rows + n, ...(last !== undefined && keyAt.length > 0 ? { last: storeKey(keyAt.map((j) => last![j]!)) } : done.last ? { last: done.last } : {}) };
+      const next: ChunksDone = { chunks: done.chunks + 1, rows: done.rows + w, ...(last !== undefined && keyAt.length > 0 ? { last: storeKey(keyAt.map((j) => last![j]!)) } : done.last ? { last: done.last } : {}) };
       await writer.commit(ctx.seq.progress(p.target.schema, p.target.table, next, final));
-      ctx.progress.rows(p.targetName, n & 1023);
+      ctx.progress.rows(p.targetName, w & 1023);
       done = next;
-      rows += n;
+      rows += w;
       chunks++;
       if (final) return { rows, chunks };
     } catch (e) {

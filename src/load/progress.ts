@@ -10,6 +10,8 @@ interface TableState {
   readonly estimate: number;
   readonly started: number;
   rows: number;
+  /** rows an earlier run loaded (not part of the rate) */
+  readonly before: number;
   lastLine: number;
 }
 
@@ -35,7 +37,7 @@ export class LoadProgress {
   }
 
   table(name: string, estimate: number, already: number): void {
-    this.active.set(name, { name, estimate, started: Date.now(), rows: already, lastLine: Date.now() });
+    this.active.set(name, { name, estimate, started: Date.now(), rows: already, before: already, lastLine: Date.now() });
     if (!this.tty) this.out.write(`copy: ${name}: loading (about ${estimate} rows${already > 0 ? `, ${already} loaded before` : ''})\n`);
   }
 
@@ -47,6 +49,14 @@ export class LoadProgress {
       t.lastLine = Date.now();
       this.out.write(`copy: ${this.describe(t)}\n`);
     }
+  }
+
+  /** a one-off line (above the spinner on a TTY) */
+  note(line: string): void {
+    if (this.spinner) {
+      this.spinner.stopAndPersist({ symbol: 'i', text: line });
+      this.spinner.start();
+    } else this.out.write(`copy: ${line}\n`);
   }
 
   done(name: string, message: string): void {
@@ -80,5 +90,5 @@ export class LoadProgress {
 
 function rate(t: TableState): number {
   const s = (Date.now() - t.started) / 1000;
-  return s > 0 ? Math.round(t.rows / s) : 0;
+  return s > 0 ? Math.round((t.rows - t.before) / s) : 0;
 }

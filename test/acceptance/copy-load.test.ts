@@ -39,13 +39,13 @@ function dbXml(engine: 'mariadb' | 'postgres', db: string): string {
 }
 
 /** a site: source schema `src` mapped to `dst` on the target engine */
-function site(name: string, src: string, engine: 'mariadb' | 'postgres', dst: string): string {
+function site(name: string, src: string, engine: 'mariadb' | 'postgres', dst: string, filter = ''): string {
   const file = path.join(harness().tmpDir, `copy-load-${name}.hs`);
   fs.writeFileSync(
     file,
     `<dmhs><base><siteid>3</siteid><mgr_port>15445</mgr_port></base>
   <cpt>${dbXml('mariadb', src)}
-    <send><ip>127.0.0.1</ip><data_port>15446</data_port><map><item>${src}.* == ${dst}.*</item></map></send></cpt>
+    <send><ip>127.0.0.1</ip><data_port>15446</data_port>${filter}<map><item>${src}.* == ${dst}.*</item></map></send></cpt>
   <exec>${dbXml(engine, engine === 'postgres' ? PG_DB : src)}<sys_schema>${SYS}</sys_schema><recv><data_port>15447</data_port></recv></exec></dmhs>`,
   );
   return file;
@@ -250,6 +250,19 @@ test('POS is exact: rows committed during the load are in the copy iff their GTI
   expect([...loaded].sort((a, b) => a - b)).toEqual(expected);
   expect((await pg.query('SELECT count(*)::int AS n FROM copy_live_pg.t_live WHERE id <= 5000')).rows[0]!.n).toBe(5000);
 }, 120_000);
+
+test("the send's row conditions: only the rows capture would send are loaded", async () => {
+  const filter = `<filter><enable><item>${SRC}.t_composite(k2 &gt;= 10 AND k1 &lt;&gt; 'b')</item><item>${SRC}.t_nokey</item></enable></filter>`;
+  const config = site('rowfilter', SRC, 'postgres', 'copy_filter_pg', filter);
+  const r = await copy(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey','t_types')`, 'CREATE|INSERT|ROWS|4');
+  // t_types is not enabled: not replicated, not loaded
+  expect(r.skipped).toEqual([`${SRC}.t_types`]);
+  const comp = r.tables.find((t) => t.source.endsWith('.t_composite'))!;
+  expect(comp.rows).toBe(13); // k2 10..29 (20 rows), k1 cycling a, b, c: the 7 b rows (k2 % 3 = 1) dropped
+  const keys = (await pg.query('SELECT k1, k2 FROM copy_filter_pg.t_composite ORDER BY k2')).rows;
+  expect(keys.every((k) => k.k2 >= 10 && k.k1 !== 'b')).toBe(true);
+  await verify(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey')`);
+});
 
 test('a load SIGKILLed half-way, then CONTINUE: equal, no duplicates, no finished chunk loaded again', async () => {
   const dst = 'copy_kill_pg';
