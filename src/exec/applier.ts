@@ -87,6 +87,8 @@ const isDataOp = (op: Op) => op.kind === 'insert' || op.kind === 'update' || op.
 export class Applier {
   private readonly checkpoints = new Map<number, TrxidRow>();
   private group: Unit[] = [];
+  /** the group being applied, when one is */
+  private inflight: Promise<unknown> | undefined;
   private groupOps = 0;
   /** parts of a large transaction, joined until its last part arrives */
   private partial: { origin: number; first: Transaction; ops: Op[]; skip: boolean; startSeq: bigint } | undefined;
@@ -190,24 +192,40 @@ export class Applier {
   }
 
   /**
-   * Applies the group. Returns per origin the frame sequence now fully applied (for acks).
+   * Applies what is grouped so far, after any group still being applied (so a caller may
+   * go on decoding the next frames meanwhile). Resolves, per origin, with the frame
+   * sequence now wholly applied (for acks).
    */
-  async flush(): Promise<Map<number, { seq: bigint; position: string }>> {
-    const units = await this.withoutLoaded(this.group);
+  flush(): Promise<Map<number, { seq: bigint; position: string }>> {
+    // taken now: frames added while this group is applied belong to the next one
+    const group = this.group;
+    const consumed = new Map(this.consumed);
     this.group = [];
     this.groupOps = 0;
+    const before = this.inflight;
+    const p = (async () => {
+      if (before) await before;
+      return this.applyGroup(group, consumed);
+    })();
+    this.inflight = p;
+    p.catch(() => undefined); // whoever awaits it sees the error
+    return p;
+  }
+
+  private async applyGroup(group: Unit[], consumed: ReadonlyMap<number, bigint>): Promise<Map<number, { seq: bigint; position: string }>> {
+    const units = await this.withoutLoaded(group);
     if (units.length > 0) {
-      const ok = await this.applyGroupFast(units).catch((e: unknown) => {
+      const ok = await this.applyGroupFast(units, consumed).catch((e: unknown) => {
         this.opts.log.debug(`group of ${units.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
         return false;
       });
       if (!ok) {
         await this.target.rollback().catch(() => undefined);
         for (const u of units) await this.applyAlone(u);
-        await this.saveConsumed();
+        await this.saveConsumed(consumed);
       }
-    } else await this.saveConsumed();
-    return this.ackable();
+    } else await this.saveConsumed(consumed);
+    return this.ackable(consumed);
   }
 
   /**
@@ -240,9 +258,9 @@ export class Applier {
   }
 
   /** Frames whose transactions were all replays (skipped) still move the saved sequence. */
-  private async saveConsumed(): Promise<void> {
+  private async saveConsumed(consumed: ReadonlyMap<number, bigint>): Promise<void> {
     const rows: TrxidRow[] = [];
-    for (const [origin, seq] of this.consumed) {
+    for (const [origin, seq] of consumed) {
       const c = this.checkpoints.get(origin);
       if (c && seq > c.seq) rows.push({ ...c, seq });
     }
@@ -252,9 +270,9 @@ export class Applier {
   }
 
   /** Per origin, the frame sequence saved as fully applied: what the link may acknowledge. */
-  private ackable(): Map<number, { seq: bigint; position: string }> {
+  private ackable(consumed: ReadonlyMap<number, bigint>): Map<number, { seq: bigint; position: string }> {
     const out = new Map<number, { seq: bigint; position: string }>();
-    for (const origin of this.consumed.keys()) {
+    for (const origin of consumed.keys()) {
       const c = this.checkpoints.get(origin);
       if (c) out.set(origin, { seq: c.seq, position: c.position });
     }
@@ -263,10 +281,11 @@ export class Applier {
 
   /** Checkpoint rows after `units` (in order) are applied. */
   /**
-   * Checkpoint rows after `units` (in order) are applied. `whole`: the units are the whole
-   * group, so every frame taken so far is done; else each unit's own doneSeq counts.
+   * Checkpoint rows after `units` (in order) are applied. `whole`: the units are a whole
+   * group and these are the frames taken into it, all done now; else each unit's own
+   * doneSeq counts.
    */
-  private advance(units: readonly Unit[], whole: boolean): TrxidRow[] {
+  private advance(units: readonly Unit[], whole?: ReadonlyMap<number, bigint>): TrxidRow[] {
     const rows = new Map<number, TrxidRow>();
     for (const u of units) {
       const prev = rows.get(u.origin) ?? this.checkpoints.get(u.origin);
@@ -284,7 +303,7 @@ export class Applier {
     }
     if (whole) {
       for (const [origin, r] of rows) {
-        const seq = this.consumed.get(origin);
+        const seq = whole.get(origin);
         if (seq !== undefined && seq > r.seq) rows.set(origin, { ...r, seq });
       }
     }
@@ -302,7 +321,7 @@ export class Applier {
   }
 
   /** The whole group in one target transaction, statements batched; false on a conflict. */
-  private async applyGroupFast(units: readonly Unit[]): Promise<boolean> {
+  private async applyGroupFast(units: readonly Unit[], consumed: ReadonlyMap<number, bigint>): Promise<boolean> {
     const statements: Statement[] = [{ sql: 'BEGIN' }];
     // every table bound first, so the net plan can work synchronously
     for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !this.binder.cached(op.table)) await this.binder.bind(op.table);
@@ -316,7 +335,7 @@ export class Applier {
     );
     if (net) statements.push(...net);
     else await this.buildStatements(units, statements);
-    const rows = this.advance(units, true);
+    const rows = this.advance(units, consumed);
     statements.push({ sql: this.target.system.save(rows) });
     let trip: Statement[] = [];
     let bytes = 0;
@@ -393,7 +412,7 @@ export class Applier {
         }
         await t.rollback().catch(() => undefined);
         const stop = this.opts.execPolicy === 1 || (op.kind === 'ddl' && !this.opts.ddlContinue);
-        const rows = this.advance([u], false);
+        const rows = this.advance([u]);
         // the failure is recorded; a discarded transaction also moves the checkpoint past it
         await t.run(['BEGIN', t.system.recordError({ ...rec, action: stop ? 'stopped' : 'discarded' }), ...(stop ? [] : [t.system.save(rows)]), 'COMMIT']);
         if (stop) {
@@ -406,7 +425,7 @@ export class Applier {
         return;
       }
     }
-    const rows = this.advance([u], false);
+    const rows = this.advance([u]);
     await t.run([...errors.map((e) => t.system.recordError(e)), t.system.save(rows), 'COMMIT']);
     this.commitDone([u], rows);
   }

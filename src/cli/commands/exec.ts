@@ -148,10 +148,15 @@ async function applyUntilStopped(
     try {
       if (session.stopping) return;
       const frames = link.frames()[Symbol.asyncIterator]();
-      const flush = async () => {
-        const acks = await applier.flush();
-        for (const [origin, a] of acks) link.ack(origin, a.seq, a.position);
-        progress.tick();
+      // a group is applied while the next one is decoded and built; one at a time
+      let applying: Promise<void> | undefined;
+      const startFlush = async () => {
+        if (applying) await applying;
+        applying = applier.flush().then((acks) => {
+          for (const [origin, a] of acks) link.ack(origin, a.seq, a.position);
+          progress.tick();
+        });
+        applying.catch(() => undefined); // surfaced when awaited
       };
       const SOON = Symbol('soon');
       let next = frames.next();
@@ -160,17 +165,19 @@ async function applyUntilStopped(
         // or the group is full
         let r: IteratorResult<Frame> | typeof SOON = await Promise.race([next, new Promise<typeof SOON>((res) => setImmediate(() => res(SOON)))]);
         if (r === SOON) {
-          await flush();
+          await startFlush();
+          await applying;
           r = await next;
         }
         if (r.done) break;
         next = frames.next();
         next.catch(() => undefined); // surfaced when awaited
         await applier.add(r.value);
-        if (applier.pendingOps >= exec.execTrx) await flush();
+        if (applier.pendingOps >= exec.execTrx) await startFlush();
         if (session.stopping) break;
       }
-      await flush();
+      await startFlush();
+      await applying;
     } finally {
       session.link = undefined;
       await link.close().catch(() => undefined);
