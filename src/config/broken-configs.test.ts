@@ -101,6 +101,7 @@ const cases: readonly Case[] = [
   { name: 'unclosed element', xml: `<dmhs>\n${BASE}\n<cpt>`, code: 'CONFIG_READ', error: 't.hs: not well-formed XML: the file ends inside <dmhs> <cpt> (missing </cpt>)' },
   { name: 'one unclosed element', xml: `<dmhs>\n${BASE}\n<cpt></cpt>`, code: 'CONFIG_READ', error: "t.hs:1:1: not well-formed XML: Unclosed tag 'dmhs'." },
   { name: 'empty file', xml: '  \n', code: 'CONFIG_READ', error: 't.hs: the file is empty (expected a <dmhs> document)' },
+  { name: 'type_map item without ==', xml: exec('<type_map><item>tinyint(1) boolean</item></type_map>'), error: "dmhs/exec/type_map/item: 'tinyint(1) boolean' is not 'SOURCE_TYPE == TARGET_TYPE' (or 'schema.table.column == TARGET_TYPE')" },
   { name: 'zero_date not a date', xml: exec('<zero_date>yesterday</zero_date>'), error: "dmhs/exec/zero_date: 'yesterday' must be NULL or a date YYYY-MM-DD" },
   { name: 'exec_policy 5', xml: exec('<exec_policy>5</exec_policy>'), error: 'dmhs/exec/exec_policy: 5 is outside 0..2' },
   { name: 'toggle_case 3', xml: exec('<toggle_case>3</toggle_case>'), error: 'dmhs/exec/toggle_case: 3 is outside 0..2' },

@@ -136,6 +136,7 @@ describe('defaults', () => {
       softOp: false,
       zeroDate: null,
       sysSchema: 'synctl',
+      typeMap: [],
     });
   });
 

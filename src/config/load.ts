@@ -3,6 +3,7 @@
  * decrypts passwords and returns a deeply frozen config plus warnings.
  * One CONFIG_INVALID error carries every problem: message = the first, details.errors = all.
  */
+import { parseTypeMapItem, type TypeMapItem } from '../dialect/type-map';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SynctlError } from '../errors';
@@ -199,6 +200,18 @@ const readExec =
       else e.error(`'${zeroDateText}' must be NULL or a date YYYY-MM-DD`, 'zero_date');
     }
     const sysSchema = e.text('sys_schema') ?? 'synctl';
+    const typeMap: TypeMapItem[] = [];
+    const tm = e.child('type_map');
+    if (tm !== undefined) {
+      for (const it of tm.children('item')) {
+        const v = it.value();
+        if (v === undefined) continue;
+        const parsed = parseTypeMapItem(v);
+        if (typeof parsed === 'string') it.error(parsed);
+        else typeMap.push(parsed);
+      }
+      tm.done();
+    }
     for (const n of ['enable_rowid', 'check_index', 'level', 'length_in_char', 'stat_tab', 'trxid_tables']) e.ignored(n);
     e.done();
     return {
@@ -217,6 +230,7 @@ const readExec =
       softOp,
       zeroDate,
       sysSchema,
+      typeMap,
     };
   };
 

@@ -151,6 +151,8 @@ export interface ExecConfig {
   readonly zeroDate: string | null;
   /** schema (MySQL: database) holding exec's own tables DMHS_TRXID_TABLE and DMHS_ERROR_TSK_TABLE (default synctl) */
   readonly sysSchema: string;
+  /** type_map items: a source type or column → the target type exec/copy create it with */
+  readonly typeMap: readonly { readonly source: string; readonly target: string }[];
 }
 
 /** transfer and route share this shape: recvs in, sends out. */

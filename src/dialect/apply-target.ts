@@ -6,11 +6,11 @@ import type { ApplyTarget } from '../exec/target';
  * The one place that picks the target engine's implementation for exec. Drivers load
  * lazily: a PostgreSQL exec never pays for loading mysql2, nor the reverse.
  */
-export async function openApplyTarget(exec: Pick<ExecConfig, 'db' | 'zeroDate' | 'sysSchema'>): Promise<ApplyTarget> {
+export async function openApplyTarget(exec: Pick<ExecConfig, 'db' | 'zeroDate' | 'sysSchema' | 'typeMap'>): Promise<ApplyTarget> {
   switch (exec.db.dbType) {
     case 'PG': {
       const { openPgTarget } = await import('./postgres/pg-target.js');
-      return openPgTarget(exec.db, { zeroDate: exec.zeroDate, systemSchema: exec.sysSchema });
+      return openPgTarget(exec.db, { zeroDate: exec.zeroDate, systemSchema: exec.sysSchema, typeMap: exec.typeMap });
     }
     case 'MYSQL':
     case 'MARIADB': {

@@ -1,4 +1,5 @@
 import { parseMysqlDdl } from '../mysql/mysql-ddl-parse';
+import { typeMapLookup } from '../type-map';
 import { mysqlDdlToPg, pgTypeForMysql } from './pg-ddl';
 
 const toPg = (sql: string): string[] => {
@@ -83,4 +84,16 @@ test('what is not translated says why', () => {
   expect(parseMysqlDdl('GRANT ALL ON *.* TO x').why).toBe('not a table statement');
   expect(parseMysqlDdl('CREATE TABLE t (a int, b int AS (a + 1))').why).toBe('generated columns are not translated');
   expect(parseMysqlDdl('CREATE TABLE t2 LIKE t').why).toMatch(/LIKE/);
+});
+
+test('the site type_map overrides per type and per column', () => {
+  const typeFor = typeMapLookup([
+    { source: 'tinyint(1)', target: 'boolean' },
+    { source: 'datetime', target: 'timestamptz' },
+    { source: 'app.t.note', target: 'citext' },
+  ])!;
+  const { statement } = parseMysqlDdl('CREATE TABLE t (id int PRIMARY KEY, flag tinyint(1) NOT NULL, at datetime(6), note varchar(10), other varchar(10))');
+  expect(mysqlDdlToPg(statement!, { target: (t) => ({ schema: 'app', table: t.table }), typeFor })).toEqual([
+    `CREATE TABLE "app"."t" ("id" integer NOT NULL, "flag" boolean NOT NULL, "at" timestamptz, "note" citext, "other" varchar(10), PRIMARY KEY ("id"))`,
+  ]);
 });

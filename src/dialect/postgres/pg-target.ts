@@ -9,6 +9,7 @@ import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
 import { mysqlDdlToPg } from './pg-ddl';
 import { pgQuote, PG_APPLY_SESSION } from './pg-literal';
 import { pgWriter } from './pg-sql';
+import { typeMapLookup, type TypeMapItem } from '../type-map';
 import { readPgTables } from './postgres-catalog';
 import { pgQuoteIdent } from './postgres-normalize';
 
@@ -16,6 +17,8 @@ export interface PgTargetOptions {
   readonly zeroDate: ZeroDateRule;
   /** schema of exec's own tables (created when missing) */
   readonly systemSchema: string;
+  /** the site's type_map, for tables exec creates from DDL */
+  readonly typeMap?: readonly TypeMapItem[];
 }
 
 function pgSystemTables(schema: string): SystemTables {
@@ -63,7 +66,7 @@ class PgTarget implements ApplyTarget {
   constructor(
     private readonly client: Client,
     readonly label: string,
-    opts: PgTargetOptions,
+    private readonly opts: PgTargetOptions,
   ) {
     this.writer = pgWriter({ zeroDate: opts.zeroDate });
     this.system = pgSystemTables(opts.systemSchema);
@@ -142,7 +145,9 @@ class PgTarget implements ApplyTarget {
     const { statement, why } = parseMysqlDdl(sql);
     if (!statement) throw new SynctlError('APPLY_SCHEMA', `DDL not translated to PostgreSQL (${why}): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
     const subject = ddlSubject(statement);
+    const typeFor = typeMapLookup(this.opts.typeMap ?? []);
     return mysqlDdlToPg(statement, {
+      ...(typeFor ? { typeFor } : {}),
       target: (t) => (names.subject && t.table === subject.table && t.schema === subject.schema ? names.subject : names.name(t.schema ?? names.defaultSchema, t.table)),
     });
   }
