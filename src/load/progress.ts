@@ -25,13 +25,14 @@ export class LoadProgress {
     private readonly out: NodeJS.WriteStream = process.stderr,
     private readonly lineEveryMs = 5000,
   ) {
-    this.tty = out.isTTY === true && process.env.CI === undefined;
+    // a terminal with no width (some ptys) would make ora's line clearing loop: plain lines then
+    this.tty = out.isTTY === true && (out.columns ?? 0) > 0 && process.env.CI === undefined;
   }
 
   async start(): Promise<void> {
     if (!this.tty) return;
     const ora = (await import('ora')).default;
-    this.spinner = ora({ stream: this.out, text: 'starting' }).start();
+    this.spinner = ora({ stream: this.out, text: 'starting', discardStdin: false }).start();
     this.timer = setInterval(() => this.render(), 250);
     this.timer.unref();
   }
@@ -65,8 +66,8 @@ export class LoadProgress {
     const line = `${name}: ${message}${t ? ` (${rate(t)} rows/s)` : ''}`;
     if (this.spinner) {
       this.spinner.stopAndPersist({ symbol: '✔', text: line });
-      this.spinner.start();
       this.render();
+      this.spinner.start();
     } else this.out.write(`copy: ${line}\n`);
   }
 
@@ -84,6 +85,7 @@ export class LoadProgress {
 
   private render(): void {
     if (!this.spinner) return;
+    // (text set while stopped shows at the next start)
     this.spinner.text = [...this.active.values()].map((t) => this.describe(t)).join('\n  ') || 'finishing';
   }
 }
