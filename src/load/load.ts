@@ -38,7 +38,7 @@ import { planTables, type TablePlan } from './plan';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
 import { parseSeqidRow, SeqidSql, type ChunksDone, type TargetEngine } from './seqid';
-import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, streamRows } from './source-snapshot';
+import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, pumpRows } from './source-snapshot';
 import { converterFor, type RawValue } from './source-values';
 import { tableDdl, type TableDdl } from './target-ddl';
 
@@ -342,17 +342,17 @@ async function copyChunks(
     let w = 0; // rows written
     let last: RawValue[] | undefined;
     try {
-      for await (const raw of streamRows(source, q)) {
+      const onRow = (raw: RawValue[]): Promise<void> | undefined => {
         const row: Value[] = new Array<Value>(width).fill(null);
         for (let j = 0; j < read.length; j++) row[read[j]!] = conv[j]!(raw[j]!);
         n++;
         last = raw;
-        if (filter && !filter.pass(row)) continue;
-        const wait = writer.write(row);
-        if (wait) await wait;
+        if (filter && !filter.pass(row)) return undefined;
         w++;
         if ((w & 1023) === 0) ctx.progress.rows(p.targetName, 1024);
-      }
+        return writer.write(row);
+      };
+      await pumpRows(source, q, onRow);
       const final = p.key.length === 0 || n < chunkRows;
       const next: ChunksDone = { chunks: done.chunks + 1, rows: done.rows + w, ...(last !== undefined && keyAt.length > 0 ? { last: storeKey(keyAt.map((j) => last![j]!)) } : done.last ? { last: done.last } : {}) };
       await writer.commit(ctx.seq.progress(p.target.schema, p.target.table, next, final));

@@ -158,8 +158,37 @@ export function chunkQuery(
   return { sql, params };
 }
 
-/** The rows of a query as a stream of arrays (backpressure: the server waits while we do). */
-export function streamRows(s: SourceSession, qy: ChunkQuery): AsyncIterable<RawValue[]> {
+/**
+ * Streams the rows of a query into `onRow` (arrays, in order). When onRow returns a promise
+ * the stream pauses until it settles (backpressure: the server waits while the target does).
+ * Resolves when the rows end; rejects with the first error of the query or of onRow.
+ */
+export function pumpRows(s: SourceSession, qy: ChunkQuery, onRow: (row: RawValue[]) => Promise<void> | undefined): Promise<void> {
   const core = (s.conn as unknown as { connection: { query(o: object, v: unknown[]): { stream(o?: object): Readable } } }).connection;
-  return core.query({ sql: qy.sql, rowsAsArray: true }, qy.params).stream({ highWaterMark: 2000 }) as AsyncIterable<RawValue[]>;
+  const stream = core.query({ sql: qy.sql, rowsAsArray: true }, qy.params).stream({ highWaterMark: 2000 });
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (e: unknown): void => {
+      if (failed) return;
+      failed = true;
+      stream.destroy();
+      reject(e);
+    };
+    stream.on('data', (row: RawValue[]) => {
+      if (failed) return;
+      let wait: Promise<void> | undefined;
+      try {
+        wait = onRow(row);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      if (wait) {
+        stream.pause();
+        wait.then(() => failed || stream.resume(), fail);
+      }
+    });
+    stream.on('error', fail);
+    stream.on('end', () => failed || resolve());
+  });
 }

@@ -49,26 +49,34 @@ export function literalToCopyField(lit: string): string {
   throw new SynctlError('APPLY_VALUE', `no COPY text for the PostgreSQL literal ${lit.slice(0, 40)}`);
 }
 
-/** Column kinds into which pgLiteral writes a string as the quoted string itself. */
-function stringIsQuoted(col: BoundColumn, v: string): boolean {
-  switch (col.kind) {
-    case 'binary':
-      return false;
-    case 'int':
-    case 'decimal':
-    case 'float':
-      return false; // numbers pass bare, other text is quoted: both handled by the slow path (rare)
-    default:
-      return !v.includes('\0');
-  }
-}
+/** Column kinds into which pgLiteral writes a string as the quoted string itself (numbers and bytes take the slow path). */
+const STRING_QUOTED: Readonly<Record<BoundColumn['kind'], boolean>> = {
+  int: false,
+  decimal: false,
+  float: false,
+  binary: false,
+  text: true,
+  date: true,
+  time: true,
+  datetime: true,
+  timestamptz: true,
+  json: true,
+  bool: true,
+  other: true,
+};
+
+/** what copyEscape changes, and NUL (which pgLiteral refuses) */
+const SPECIAL = /[\\\n\r\t\0]/;
 
 /** The COPY text field for `v` stored into target column `col` (same conversion as pgLiteral). */
 export function copyField(v: Value, col: BoundColumn, opts: PgLiteralOptions): string {
   if (v === null) return COPY_NULL;
   switch (typeof v) {
     case 'string':
-      if (stringIsQuoted(col, v)) return copyEscape(v);
+      if (STRING_QUOTED[col.kind]) {
+        if (!SPECIAL.test(v)) return v;
+        if (!v.includes('\0')) return copyEscape(v);
+      }
       break;
     case 'number':
       if ((col.kind === 'int' || col.kind === 'decimal' || col.kind === 'float') && Number.isFinite(v) && !Object.is(v, -0)) return String(v);
