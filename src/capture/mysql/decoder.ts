@@ -44,6 +44,12 @@ export interface BinlogDecoderOptions {
    * signedness, charsets) when the binlog lacks them. Must keep index/type/meta/length.
    */
   readonly resolveColumns?: (map: TableMapEvent) => readonly BinlogColumn[] | undefined;
+  /**
+   * Rows of tables the capture does not replicate: their values are not decoded (the
+   * event comes back with no rows), so a table nobody asked for can neither slow nor
+   * stop the capture.
+   */
+  readonly skipRowsOf?: (map: TableMapEvent) => boolean;
   /** verify CRC32 trailers (default true) */
   readonly verifyChecksum?: boolean;
   /** names the binlog in errors (the file name; the network source sets it from ROTATE) */
@@ -193,6 +199,7 @@ export class BinlogDecoder {
   /** names the binlog in error messages */
   source: string;
   private readonly resolveColumns: ((map: TableMapEvent) => readonly BinlogColumn[] | undefined) | undefined;
+  private readonly skipRowsOf: ((map: TableMapEvent) => boolean) | undefined;
   private readonly verify: boolean;
   private fde: FormatDescriptionEvent | undefined;
   private checksum: ChecksumAlg = 'undefined';
@@ -210,6 +217,7 @@ export class BinlogDecoder {
   constructor(options: BinlogDecoderOptions) {
     this.rowsCtx = new RowsContext(options.decodeValue);
     this.resolveColumns = options.resolveColumns;
+    this.skipRowsOf = options.skipRowsOf;
     this.verify = options.verifyChecksum ?? true;
     this.source = options.source ?? 'binlog';
   }
@@ -555,6 +563,11 @@ export class BinlogDecoder {
     ctx.baseOffset = baseOffset;
     ctx.nullBitShift = k.version === 0 ? 1 : 0;
     if (flags & STMT_END_F) this.tables.clear();
+    if (this.skipRowsOf?.(table)) {
+      return partial
+        ? { kind: 'partialUpdateRows', header, tableId, flags, table, columnCount, extraData, columnsPresent, columnsPresentAfter: columnsPresentAfter ?? EMPTY, rows: [] }
+        : { kind: 'rows', header, action: k.action, version: k.version, compressed: k.compressed, tableId, flags, table, columnCount, extraData, columnsPresent, ...(columnsPresentAfter ? { columnsPresentAfter } : {}), rows: [] };
+    }
     if (partial) {
       const rows = decodePartialRows(ctx, data, pos, end, table, columnCount, columnsPresent, columnsPresentAfter!);
       return {

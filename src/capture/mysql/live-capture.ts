@@ -5,6 +5,7 @@ import { binlogPosition, type BinlogPosition } from '../../model/position';
 import { TransactionAssembler } from './assembler';
 import { streamBinlog, readSourceInfo, type SourceInfo } from './binlog-stream';
 import type { BinlogColumn } from './column';
+import type { TableMapEvent } from './events';
 import { BinlogDecoder } from './decoder';
 import type { DictStore } from '../../dict/store';
 import { describeTable, mergeColumns, type DictionaryView } from './dictionary-columns';
@@ -67,6 +68,7 @@ export async function* captureLive(opts: LiveCaptureOptions): AsyncGenerator<Tra
         decodeValue: readColumnValue,
         resolveColumns: (map): BinlogColumn[] | undefined =>
           mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, eventPos), () => `${decoder.source} at ${eventPos.pos}`),
+        ...(opts.tableAllowed ? { skipRowsOf: (map: TableMapEvent) => !opts.tableAllowed!(map.schema, map.table) } : {}),
       });
       const assembler = new TransactionAssembler({
         onDdl: (schema, sql, after) => ddlTracker.onDdl(schema, sql, after),

@@ -39,6 +39,7 @@ export async function* captureOffline(opts: OfflineCaptureOptions): AsyncGenerat
     decodeValue: readColumnValue,
     resolveColumns: (map): BinlogColumn[] | undefined =>
       mergeColumns(map, opts.dictionary.entryAt(map.schema, map.table, () => at(map)), () => `${decoder.source} at ${map.header.offset}`),
+    ...(opts.tableAllowed ? { skipRowsOf: (map: TableMapEvent) => !opts.tableAllowed!(map.schema, map.table) } : {}),
   });
   const ddlTracker = new DdlDictionaryTracker(opts.dictionary);
   const assembler = new TransactionAssembler({
