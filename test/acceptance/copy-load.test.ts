@@ -6,9 +6,10 @@
  *  - sysbench-prepared tables (4 x 20k), THREAD|4, into both;
  *  - the recorded position is exact: rows committed while the load runs are in the copy
  *    exactly when their GTID is at or before DMHS_TABLE_SEQID.POS;
- *  - a load SIGKILLed half-way, then CONTINUE: equal, no duplicates, and (counted by a
- *    statement trigger on the target, in the chunks' own transactions) every row was
- *    inserted exactly once over both runs, so no finished chunk was loaded again.
+ *  - the send's row conditions: only the rows capture would send are loaded;
+ *  - a load SIGKILLed half-way, then CONTINUE, into PostgreSQL and into MariaDB: equal, no
+ *    duplicates, and (counted by a trigger on the target, in the chunks' own transactions)
+ *    every row was inserted exactly once over both runs, so no finished chunk was loaded again.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -124,7 +125,7 @@ beforeAll(async () => {
   await prepareSource();
   await createDatabase('mariadb', SB);
   await runSysbench({ test: 'oltp_read_write', phase: 'prepare', database: SB, tables: SB_TABLES, tableSize: SB_ROWS, threads: 1 });
-  for (const db of ['copy_load_types', 'copy_load_sb_dst', 'copy_load_kill', SYS]) await dropDatabase('mariadb', db);
+  for (const db of ['copy_load_types', 'copy_load_sb_dst', 'copy_load_kill', 'copy_load_kill_count', SYS]) await dropDatabase('mariadb', db);
   await createDatabase('postgres', PG_DB);
   pg = await pgConnect({ database: PG_DB });
 }, 300_000);
@@ -264,67 +265,99 @@ test("the send's row conditions: only the rows capture would send are loaded", a
   await verify(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey')`);
 });
 
-test('a load SIGKILLed half-way, then CONTINUE: equal, no duplicates, no finished chunk loaded again', async () => {
-  const dst = 'copy_kill_pg';
-  const config = site('kill', SB, 'postgres', dst);
-  const cond = `SCH.NAME='${SB}'`;
-  // structure first, so the target tables can count what is written into them
-  await copy(config, cond, 'DROP|CREATE');
-  await pg.query('CREATE SCHEMA copy_kill_count');
-  await pg.query(`CREATE TABLE copy_kill_count.ins_count (t text PRIMARY KEY, n bigint NOT NULL)`);
-  await pg.query(`CREATE FUNCTION copy_kill_count.count_ins() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO copy_kill_count.ins_count VALUES (TG_TABLE_NAME, (SELECT count(*) FROM new_rows))
-        ON CONFLICT (t) DO UPDATE SET n = ins_count.n + EXCLUDED.n;
-      RETURN NULL;
-    END $$`);
-  for (let i = 1; i <= SB_TABLES; i++) {
-    await pg.query(`CREATE TRIGGER count_ins AFTER INSERT ON ${dst}.sbtest${i} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION copy_kill_count.count_ins()`);
+/** rows of a query on a target engine (PostgreSQL $1 or MariaDB ? parameters as the engine wants) */
+async function targetRows(engine: 'mariadb' | 'postgres', sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (engine === 'postgres') return (await pg.query(sql, params)).rows as Record<string, unknown>[];
+  const c = await mariaConnect({ database: 'mysql' });
+  try {
+    return (await c.query(sql, params))[0] as Record<string, unknown>[];
+  } finally {
+    await c.end();
   }
+}
 
-  const proc = new SynctlProcess(['copy', '0', cond, 'INSERT|INDEX|THREAD|2|ROWS|500', '-c', config]);
-  const chunksDone = async (): Promise<number> => {
-    const r = await pg.query(`SELECT chunks_done FROM ${SYS}.dmhs_table_seqid WHERE schema_name = $1`, [dst]).catch(() => ({ rows: [] as { chunks_done: string }[] }));
-    return r.rows.reduce((a, x) => a + (x.chunks_done ? (JSON.parse(x.chunks_done) as { chunks: number }).chunks : 0), 0);
-  };
-  const total = SB_TABLES * (SB_ROWS / 500 + 1);
-  for (;;) {
-    const n = await chunksDone();
-    if (n >= total / 3) break;
-    if (proc.child.exitCode !== null) throw new Error(`the load finished before it could be killed (${n} chunks):\n${proc.stderr}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await proc.kill('SIGKILL');
-
-  const seq = (await pg.query(`SELECT table_name, status, chunks_done FROM ${SYS}.dmhs_table_seqid WHERE schema_name = $1 ORDER BY table_name`, [dst])).rows;
-  expect(seq.some((s) => s.status === 'loading')).toBe(true);
-  // what an interrupted run committed is exactly what CHUNKS_DONE says
-  const before = new Map<string, number>();
-  for (const s of seq) {
-    const n = (await pg.query(`SELECT count(*)::int AS n FROM ${dst}.${s.table_name}`)).rows[0]!.n as number;
-    expect(n).toBe((JSON.parse(s.chunks_done) as { rows: number }).rows);
-    before.set(s.table_name, n);
-  }
-  expect([...before.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-  expect([...before.values()].reduce((a, b) => a + b, 0)).toBeLessThan(SB_TABLES * SB_ROWS);
-
-  // a plain INSERT refuses to start over a half-loaded table
-  await expect(copyCommand({ config, sendIndex: 0, condition: cond, masks: 'INSERT' })).rejects.toThrow(/an earlier load stopped half-way .* give CONTINUE/);
-
-  const r = await copy(config, cond, 'INSERT|INDEX|CONTINUE|THREAD|2|ROWS|500');
-  for (const t of r.tables) {
-    const name = t.target.split('.')[1]!;
-    const was = before.get(name) ?? 0;
-    if (t.status === 'done-before') expect(was).toBe(SB_ROWS);
-    else {
-      expect(t.rowsBefore).toBe(was);
-      expect(t.rows).toBe(SB_ROWS - was);
+describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
+  test('a load SIGKILLed half-way, then CONTINUE: equal, no duplicates, no finished chunk loaded again', async () => {
+    const pgT = engine === 'postgres';
+    const dst = pgT ? 'copy_kill_pg' : 'copy_load_kill';
+    const counter = pgT ? 'copy_kill_count.ins_count' : 'copy_load_kill_count.ins_count';
+    const seqTable = pgT ? `${SYS}.dmhs_table_seqid` : `${SYS}.DMHS_TABLE_SEQID`;
+    const ph = pgT ? '$1' : '?';
+    const config = site(`kill-${engine}`, SB, engine, dst);
+    const cond = `SCH.NAME='${SB}'`;
+    // structure first, so the target tables can count what is written into them (in the writing transaction)
+    await copy(config, cond, 'DROP|CREATE');
+    if (pgT) {
+      await pg.query('DROP SCHEMA IF EXISTS copy_kill_count CASCADE');
+      await pg.query('CREATE SCHEMA copy_kill_count');
+      await pg.query(`CREATE TABLE ${counter} (t text PRIMARY KEY, n bigint NOT NULL)`);
+      await pg.query(`CREATE FUNCTION copy_kill_count.count_ins() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO ${counter} VALUES (TG_TABLE_NAME, (SELECT count(*) FROM new_rows))
+            ON CONFLICT (t) DO UPDATE SET n = ins_count.n + EXCLUDED.n;
+          RETURN NULL;
+        END $$`);
+      for (let i = 1; i <= SB_TABLES; i++) {
+        await pg.query(`CREATE TRIGGER count_ins AFTER INSERT ON ${dst}.sbtest${i} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION copy_kill_count.count_ins()`);
+      }
+    } else {
+      await createDatabase('mariadb', 'copy_load_kill_count');
+      const c = await mariaConnect({ database: dst });
+      try {
+        await c.query(`CREATE TABLE ${counter} (t VARCHAR(64) PRIMARY KEY, n BIGINT NOT NULL)`);
+        for (let i = 1; i <= SB_TABLES; i++) {
+          await c.query(`CREATE TRIGGER count_ins${i} AFTER INSERT ON ${dst}.sbtest${i} FOR EACH ROW
+            INSERT INTO ${counter} VALUES ('sbtest${i}', 1) ON DUPLICATE KEY UPDATE n = n + 1`);
+        }
+      } finally {
+        await c.end();
+      }
     }
-  }
-  // every row inserted exactly once over both runs (rolled-back chunks do not count)
-  const counts = (await pg.query(`SELECT t, n::int AS n FROM copy_kill_count.ins_count ORDER BY t`)).rows;
-  expect(counts).toEqual(Array.from({ length: SB_TABLES }, (_, i) => ({ t: `sbtest${i + 1}`, n: SB_ROWS })));
-  const done = (await pg.query(`SELECT DISTINCT status FROM ${SYS}.dmhs_table_seqid WHERE schema_name = $1`, [dst])).rows;
-  expect(done).toEqual([{ status: 'done' }]);
-  await verify(config, cond);
-}, 240_000);
+
+    const proc = new SynctlProcess(['copy', '0', cond, 'INSERT|INDEX|THREAD|2|ROWS|500', '-c', config]);
+    const chunksDone = async (): Promise<number> => {
+      const r = await targetRows(engine, `SELECT CHUNKS_DONE AS chunks_done FROM ${seqTable} WHERE SCHEMA_NAME = ${ph}`, [dst]).catch(() => []);
+      return r.reduce((a, x) => a + (x.chunks_done ? (JSON.parse(String(x.chunks_done)) as { chunks: number }).chunks : 0), 0);
+    };
+    const total = SB_TABLES * (SB_ROWS / 500 + 1);
+    for (;;) {
+      const n = await chunksDone();
+      if (n >= total / 3) break;
+      if (proc.child.exitCode !== null) throw new Error(`the load finished before it could be killed (${n} chunks):\n${proc.stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await proc.kill('SIGKILL');
+
+    const seq = await targetRows(engine, `SELECT TABLE_NAME AS table_name, STATUS AS status, CHUNKS_DONE AS chunks_done FROM ${seqTable} WHERE SCHEMA_NAME = ${ph} ORDER BY TABLE_NAME`, [dst]);
+    expect(seq.some((s) => s.status === 'loading')).toBe(true);
+    // what an interrupted run committed is exactly what CHUNKS_DONE says
+    const before = new Map<string, number>();
+    for (const s of seq) {
+      const n = Number((await targetRows(engine, `SELECT count(*) AS n FROM ${dst}.${String(s.table_name)}`))[0]!.n);
+      expect(n).toBe((JSON.parse(String(s.chunks_done)) as { rows: number }).rows);
+      before.set(String(s.table_name), n);
+    }
+    const committed = [...before.values()].reduce((a, b) => a + b, 0);
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThan(SB_TABLES * SB_ROWS);
+
+    // a plain INSERT refuses to start over a half-loaded table
+    await expect(copyCommand({ config, sendIndex: 0, condition: cond, masks: 'INSERT' })).rejects.toThrow(/an earlier load stopped half-way .* give CONTINUE/);
+
+    const r = await copy(config, cond, 'INSERT|INDEX|CONTINUE|THREAD|2|ROWS|500');
+    for (const t of r.tables) {
+      const was = before.get(t.target.split('.')[1]!) ?? 0;
+      if (t.status === 'done-before') expect(was).toBe(SB_ROWS);
+      else {
+        expect(t.rowsBefore).toBe(was);
+        expect(t.rows).toBe(SB_ROWS - was);
+      }
+    }
+    // every row inserted exactly once over both runs (rolled-back chunks do not count)
+    const counts = (await targetRows(engine, `SELECT t, n FROM ${counter} ORDER BY t`)).map((x) => ({ t: String(x.t), n: Number(x.n) }));
+    expect(counts).toEqual(Array.from({ length: SB_TABLES }, (_, i) => ({ t: `sbtest${i + 1}`, n: SB_ROWS })));
+    const done = await targetRows(engine, `SELECT DISTINCT STATUS AS status FROM ${seqTable} WHERE SCHEMA_NAME = ${ph}`, [dst]);
+    expect(done).toEqual([{ status: 'done' }]);
+    await verify(config, cond);
+  }, 240_000);
+});
