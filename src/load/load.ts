@@ -35,6 +35,7 @@ import { formatPosition } from '../model/position';
 import type { Condition } from '../dict/condition';
 import type { BulkTarget, ChunkWriter } from './chunk-writer';
 import { planTables, type TablePlan } from './plan';
+import { backupRefusal, countRowsSql, createTargetSchema, dumpAndRestore } from './backup';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
 import { parseSeqidRow, SeqidSql, type ChunksDone, type TargetEngine } from './seqid';
@@ -127,6 +128,12 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
         jobs.push({ plan: p, doneBefore: false });
       }
     }
+    if (has('BACKUP')) {
+      const why = backupRefusal(tables, exec) ?? (masks.masks.find((m) => !['BACKUP', 'DICT', 'NOLOCK', 'LSN'].includes(m)) !== undefined ? 'BACKUP loads whole tables through the dump (its own DROP/CREATE): give it with DICT, NOLOCK or LSN only' : undefined);
+      if (why !== undefined) throw new SynctlError('USAGE', why);
+      await announce(control, seq, jobs, input.sourceConn);
+      return { tables: await runBackup(input, control, seq, tables, progress), skipped, seconds: (Date.now() - t0) / 1000 };
+    }
     if (insert) await announce(control, seq, jobs, input.sourceConn);
 
     const reports: TableLoadReport[] = [];
@@ -158,6 +165,26 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   } finally {
     await control.close();
   }
+}
+
+/** BACKUP: one dump per source schema, restored into its target schema, its position recorded for every table. */
+async function runBackup(input: LoadInput, control: Control, seq: SeqidSql, tables: readonly TablePlan[], progress: LoadProgress): Promise<TableLoadReport[]> {
+  const out: TableLoadReport[] = [];
+  const schemas = [...new Set(tables.map((p) => p.entry.schema))];
+  for (const schema of schemas) {
+    const group = tables.filter((p) => p.entry.schema === schema);
+    const target = group[0]!.target.schema;
+    progress.note(`BACKUP ${schema} -> ${target}: mariadb-dump | mariadb (${group.length} table${group.length === 1 ? '' : 's'})`);
+    await control.run([createTargetSchema(target)]);
+    const r = await dumpAndRestore(input.cpt, input.exec, schema, group.map((p) => p.entry.table), target);
+    for (const p of group) {
+      const rows = Number((await control.query(countRowsSql(p.target.schema, p.target.table)))[0]?.n ?? 0);
+      await control.run([seq.setPosition(p.target.schema, p.target.table, r.position), seq.progress(p.target.schema, p.target.table, { chunks: 1, rows }, true)]);
+      progress.done(p.targetName, `${rows} rows restored from the dump`);
+      out.push({ source: p.sourceName, target: p.targetName, status: 'loaded', position: r.position, rows, chunks: 1, rowsBefore: 0, chunksBefore: 0, indexes: 0, seconds: r.seconds });
+    }
+  }
+  return out;
 }
 
 /** What the load uses of exec's target connection, one call at a time (THREAD workers share it). */

@@ -125,7 +125,7 @@ beforeAll(async () => {
   await prepareSource();
   await createDatabase('mariadb', SB);
   await runSysbench({ test: 'oltp_read_write', phase: 'prepare', database: SB, tables: SB_TABLES, tableSize: SB_ROWS, threads: 1 });
-  for (const db of ['copy_load_types', 'copy_load_sb_dst', 'copy_load_kill', 'copy_load_kill_count', SYS]) await dropDatabase('mariadb', db);
+  for (const db of ['copy_load_types', 'copy_load_sb_dst', 'copy_load_kill', 'copy_load_kill_count', 'copy_load_backup', SYS]) await dropDatabase('mariadb', db);
   await createDatabase('postgres', PG_DB);
   pg = await pgConnect({ database: PG_DB });
 }, 300_000);
@@ -263,6 +263,29 @@ test("the send's row conditions: only the rows capture would send are loaded", a
   const keys = (await pg.query('SELECT k1, k2 FROM copy_filter_pg.t_composite ORDER BY k2')).rows;
   expect(keys.every((k) => k.k2 >= 10 && k.k1 !== 'b')).toBe(true);
   await verify(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey')`);
+});
+
+test('BACKUP: mariadb-dump | mariadb into MariaDB, the dump position recorded, equal to the source', async () => {
+  const config = site('backup', SRC, 'mariadb', 'copy_load_backup');
+  const r = await copy(config, TYPES_COND, 'BACKUP');
+  expect(Object.fromEntries(r.tables.map((t) => [t.target, t.rows]))).toEqual({
+    'copy_load_backup.t_bits': 4,
+    'copy_load_backup.t_composite': 30,
+    'copy_load_backup.t_nokey': 4,
+    'copy_load_backup.t_types': 40,
+  });
+  // one dump: one snapshot, one position for all its tables
+  expect(new Set(r.tables.map((t) => t.position)).size).toBe(1);
+  expect(r.tables[0]!.position).toMatch(/^binlog:[^:]+\.\d+:\d+:\d+-\d+-\d+/);
+  const seq = await targetRows('mariadb', `SELECT STATUS AS status, POS AS pos FROM ${SYS}.DMHS_TABLE_SEQID WHERE SCHEMA_NAME = 'copy_load_backup'`);
+  expect(seq).toHaveLength(4);
+  expect(seq.every((s) => s.status === 'done' && s.pos === r.tables[0]!.position)).toBe(true);
+  await verify(config, TYPES_COND);
+  // into PostgreSQL there is no dump to restore
+  const pgConfig = site('backup-pg', SRC, 'postgres', 'copy_backup_pg');
+  await expect(copyCommand({ config: pgConfig, sendIndex: 0, condition: TYPES_COND, masks: 'BACKUP' })).rejects.toThrow(
+    'BACKUP loads MySQL/MariaDB into MySQL/MariaDB only (dmhs/exec/db_type is PG); use CREATE|INSERT',
+  );
 });
 
 /** rows of a query on a target engine (PostgreSQL $1 or MariaDB ? parameters as the engine wants) */

@@ -5,7 +5,7 @@
  * consistent read, save one dictionary version per table at the binlog position of that
  * read (DICT/ beside the config). CREATE, DROP, TRUNCATE, INSERT, INDEX, CONTINUE,
  * THREAD, ROWS, WHERE, NOLOCK, LSN: the initial load into the exec side's target
- * (src/load). Masks not implemented yet are refused up front, before anything is done.
+ * (src/load); BACKUP: the same engine through mariadb-dump | mariadb. Masks not implemented yet are refused up front, before anything is done.
  */
 import Table from 'cli-table3';
 import mysql from 'mysql2/promise';
@@ -38,9 +38,9 @@ export interface CopyOptions {
 }
 
 /** Masks that COPY can carry out today (LSN: every load records its position anyway). */
-const IMPLEMENTED = new Set(['DICT', 'NOLOCK', 'LSN', 'CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE', 'THREAD', 'ROWS', 'WHERE']);
+const IMPLEMENTED = new Set(['DICT', 'NOLOCK', 'LSN', 'CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE', 'THREAD', 'ROWS', 'WHERE', 'BACKUP']);
 /** Masks that need the exec side's target. */
-const LOAD_MASKS = ['CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE'];
+const LOAD_MASKS = ['CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE', 'BACKUP'];
 
 /** COPY <n> as typed: a non-negative integer (0 = all sends). */
 export function parseSendIndex(text: string): number {
@@ -139,7 +139,7 @@ function refuseUnimplemented(masks: CopyMasks): void {
     );
   }
   if (!masks.masks.some((m) => m === 'DICT' || LOAD_MASKS.includes(m))) {
-    throw new SynctlError('USAGE', `masks "${masks.text}": nothing to do (give DICT, CREATE, INSERT or INDEX)`);
+    throw new SynctlError('USAGE', `masks "${masks.text}": nothing to do (give DICT, CREATE, INSERT, INDEX or BACKUP)`);
   }
 }
 
