@@ -110,6 +110,14 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   const has = (m: string): boolean => masks.flags.has(m as never);
   const insert = has('INSERT');
   const { tables, skipped } = await planTables(input.sourceConn, input.condition, input.entries, cpt, exec);
+  if (has('BACKUP')) {
+    // refused before anything is written to the target
+    const why =
+      backupRefusal(tables, exec) ??
+      tables.map((p) => (rowFilterFor(cpt, exec, p.source) ? `${p.sourceName}: the send's row conditions apply to it: BACKUP copies whole tables (use CREATE|INSERT)` : undefined)).find((x) => x !== undefined) ??
+      (masks.masks.some((m) => !['BACKUP', 'DICT', 'NOLOCK', 'LSN'].includes(m)) ? 'BACKUP loads whole tables through the dump (its own DROP/CREATE): give it with DICT, NOLOCK or LSN only' : undefined);
+    if (why !== undefined) throw new SynctlError('USAGE', why);
+  }
   const control = serialized(await openApplyTarget(exec));
   const seq = new SeqidSql(engine, exec.sysSchema);
   const progress = input.progress ?? new LoadProgress();
@@ -129,8 +137,6 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
       }
     }
     if (has('BACKUP')) {
-      const why = backupRefusal(tables, exec) ?? (masks.masks.find((m) => !['BACKUP', 'DICT', 'NOLOCK', 'LSN'].includes(m)) !== undefined ? 'BACKUP loads whole tables through the dump (its own DROP/CREATE): give it with DICT, NOLOCK or LSN only' : undefined);
-      if (why !== undefined) throw new SynctlError('USAGE', why);
       await announce(control, seq, jobs, input.sourceConn);
       return { tables: await runBackup(input, control, seq, tables, progress), skipped, seconds: (Date.now() - t0) / 1000 };
     }
