@@ -61,21 +61,11 @@ import {
   stopHarness,
   type ExtraMariaDb,
 } from '../test/harness';
+import { intOpt, opt, say } from './options';
 
 // ---------------------------------------------------------------------------------------
 // options
 
-function opt(name: string, def: string): string {
-  const flag = `--${name}=`;
-  const a = process.argv.slice(2).find((x) => x.startsWith(flag));
-  if (a !== undefined) return a.slice(flag.length);
-  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? def;
-}
-function intOpt(name: string, def: number): number {
-  const v = Number(opt(name, String(def)));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
-  return v;
-}
 
 const TABLES = intOpt('tables', 8);
 const TABLE_SIZE = intOpt('table-size', 100_000);
@@ -93,10 +83,6 @@ const PG_SCHEMA = 'sbtest';
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'synctl');
 
-const t0 = Date.now();
-function say(msg: string): void {
-  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 

@@ -40,21 +40,11 @@ import { parseCondition } from '../src/dict/condition';
 import { introspectMysql } from '../src/dict/mysql-introspect';
 import { DictStore } from '../src/dict/store';
 import { createDatabase, mariaConnect, runSysbench, startHarness, stopHarness } from '../test/harness';
+import { intOpt, opt, say } from './options';
 
 // ---------------------------------------------------------------------------------------
 // options
 
-function opt(name: string, def: string): string {
-  const flag = `--${name}=`;
-  const a = process.argv.slice(2).find((x) => x.startsWith(flag));
-  if (a !== undefined) return a.slice(flag.length);
-  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? def;
-}
-function intOpt(name: string, def: number): number {
-  const v = Number(opt(name, String(def)));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
-  return v;
-}
 
 const TABLES = intOpt('tables', 8);
 const TABLE_SIZE = intOpt('table-size', 250_000);
@@ -65,10 +55,6 @@ const KEEP = opt('keep', '');
 const FROM_DIR = opt('from-dir', '');
 const DB = 'sbtest';
 
-const t0 = Date.now();
-function say(msg: string): void {
-  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
-}
 
 // ---------------------------------------------------------------------------------------
 // producing the binlog

@@ -26,21 +26,11 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { RowDataPacket } from 'mysql2/promise';
 import { createDatabase, mariaConnect, pgConnect, runSysbench, startHarness, stopHarness, type StartedHarness } from '../test/harness';
+import { intOpt, say } from './options';
 
 // ---------------------------------------------------------------------------------------
 // options
 
-function opt(name: string, def: string): string {
-  const flag = `--${name}=`;
-  const a = process.argv.slice(2).find((x) => x.startsWith(flag));
-  if (a !== undefined) return a.slice(flag.length);
-  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? def;
-}
-function intOpt(name: string, def: number): number {
-  const v = Number(opt(name, String(def)));
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a non-negative integer`);
-  return v;
-}
 
 const TABLES = Math.max(1, intOpt('tables', 8));
 const TABLE_SIZE = Math.max(100, intOpt('table-size', 250_000));
@@ -54,10 +44,6 @@ const PGDB = 'sbtest_pg';
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'synctl');
 
-const t0 = Date.now();
-function say(msg: string): void {
-  process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
-}
 
 // ---------------------------------------------------------------------------------------
 // processes
