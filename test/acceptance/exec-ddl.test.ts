@@ -75,11 +75,7 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
   const exec = new SynctlProcess(['exec', '-c', cfg]);
   const capture = new SynctlProcess(['capture', '-c', cfg]);
   try {
-    const t0 = Date.now();
-    while (!/dumping from/.test(capture.stderr)) {
-      if (Date.now() - t0 > 20_000) throw new Error(`capture did not start:\n${capture.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await capture.waitForLog(/dumping from/, 'capture did not start');
     let applied = 0;
     // one statement = one source transaction; wait for exec to apply it before the next
     const step = async (sql: string) => {
@@ -176,11 +172,7 @@ test('a lost target connection: exec reconnects in place and loses or repeats no
     }
   };
   try {
-    const t0 = Date.now();
-    while (!/dumping from/.test(capture.stderr)) {
-      if (Date.now() - t0 > 20_000) throw new Error(`capture did not start:\n${capture.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await capture.waitForLog(/dumping from/, 'capture did not start');
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 50; i++) await my.query('INSERT INTO rc VALUES (?, ?)', [round * 100 + i, i]);
       await my.query('UPDATE rc SET v = v + 1 WHERE id >= ?', [round * 100]);
@@ -212,11 +204,7 @@ test('soft_op: a copy of the table, rows included, is kept before TRUNCATE and D
   const bak = async () =>
     (await pg.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = '${SRC}' AND table_name LIKE 'soft1_bak_%' ORDER BY table_name`)).rows.map((r) => r.t);
   try {
-    const t0 = Date.now();
-    while (!/dumping from/.test(capture.stderr)) {
-      if (Date.now() - t0 > 20_000) throw new Error(`capture did not start:\n${capture.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await capture.waitForLog(/dumping from/, 'capture did not start');
     await my.query("INSERT INTO soft1 VALUES (1, 'a'), (2, 'b')");
     await new Promise((r) => setTimeout(r, 1100)); // the copies are named by the second of the source commit
     await my.query('TRUNCATE TABLE soft1');

@@ -83,11 +83,7 @@ test('exec waits for a loading table, then applies only the changes after its co
 
   const exec = new SynctlProcess(['exec', '-c', cfg, '--from', '-'], { stdin: 'pipe' });
   exec.child.stdin!.write(cap.stdout);
-  const t0 = Date.now();
-  while (!/waiting for the initial load of seq_src\.t to finish/.test(exec.stderr)) {
-    if (Date.now() - t0 > 20_000 || exec.child.exitCode !== null) throw new Error(`exec did not wait:\n${exec.stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await exec.waitForLog(/waiting for the initial load of seq_src\.t to finish/, 'exec did not wait');
   // nothing of t applied while it loads (other is not held back by t's load, but it shares the group)
   expect((await pg.query(`SELECT count(*)::int AS n FROM ${SRC}.t`)).rows[0].n).toBe(0);
   // the load finishes: rows as of copyAt, then 'done'

@@ -28,6 +28,15 @@ export class SynctlProcess {
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
   }
 
+  /** Resolves once stderr matches `re`; fails (with the stderr) after `ms` or when the process ends first. */
+  async waitForLog(re: RegExp, what: string, ms = 20_000): Promise<void> {
+    const t0 = Date.now();
+    while (!re.test(this.stderr)) {
+      if (Date.now() - t0 > ms || this.child.exitCode !== null) throw new Error(`${what}:\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
