@@ -1,16 +1,9 @@
 import { SynctlError } from '../errors';
-import type { ApplyTarget } from './target';
+import type { ApplyTarget, ErrorRecord } from './target';
 
-export interface RecordedError {
+/** A row of DMHS_ERROR_TSK_TABLE: the record exec wrote, with its id and time. */
+export interface RecordedError extends ErrorRecord {
   readonly id: number;
-  readonly siteid: number;
-  readonly position: string;
-  readonly xid: string;
-  readonly table: string;
-  readonly op: string;
-  readonly statement: string;
-  readonly error: string;
-  readonly action: string;
   readonly at: string;
 }
 
