@@ -8,9 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
-import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
 import { expectExitOk, freePort, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
 
 const SRC = 'exd_src';
@@ -57,10 +57,7 @@ afterAll(async () => {
   await dropDatabase('postgres', PGDB);
 });
 
-async function masterPos(): Promise<string> {
-  const [[s]] = await my.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  return `${String(s!.File)}:${String(s!.Position)}`;
-}
+const masterPos = (): Promise<string> => binlogEnd(my);
 
 async function captureFrom(start: string, cfg: string): Promise<Buffer> {
   await my.query('FLUSH BINARY LOGS');

@@ -10,9 +10,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
-import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
 import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
 
 const SRC = 'pol';
@@ -76,8 +76,7 @@ beforeAll(async () => {
     await c.query(`CREATE TABLE ${SRC}.t (id integer PRIMARY KEY, v varchar(10), tm time)`);
     await c.query(`INSERT INTO ${SRC}.t VALUES (1, 'old', '00:00:01')`);
   }
-  const [[s]] = await my.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  const start = `${String(s!.File)}:${String(s!.Position)}`;
+  const start = await binlogEnd(my);
   await my.query("INSERT INTO t VALUES (1, 'a', '01:00:00')"); // duplicate on the targets
   await my.query('BEGIN');
   await my.query("INSERT INTO t VALUES (2, 'b', '-01:00:00')"); // PostgreSQL time cannot hold it

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
-import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
 import { expectExitOk, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
 
 const SRC = 'seq_src';
@@ -50,10 +50,7 @@ afterAll(async () => {
   await dropDatabase('postgres', PGDB);
 });
 
-async function masterPos(): Promise<string> {
-  const [[s]] = await my.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  return `${String(s!.File)}:${String(s!.Position)}`;
-}
+const masterPos = (): Promise<string> => binlogEnd(my);
 
 test('exec waits for a loading table, then applies only the changes after its copy position', async () => {
   await my.query('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))');

@@ -113,6 +113,12 @@ export function harness(): HarnessInfo {
 
 export type MariaConnectOptions = { database?: string } & Omit<mysql.ConnectionOptions, 'host' | 'port' | 'user' | 'password' | 'database'>;
 
+/** The server's current end of binlog as 'file:pos' (what `capture --start` takes). */
+export async function binlogEnd(conn: mysql.Connection): Promise<string> {
+  const [[s]] = await conn.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
+  return `${String(s!.File)}:${String(s!.Position)}`;
+}
+
 /** A mysql2/promise connection to the harness MariaDB as `synctl` over TCP (default db synctl_test). */
 export async function mariaConnect(opts: MariaConnectOptions = {}): Promise<mysql.Connection> {
   const m = harness().mariadb;
