@@ -3,10 +3,10 @@
  * target, each consistent at one binlog position recorded in DMHS_TABLE_SEQID.
  *
  * Order, per run:
- *  1. every table to load gets its DMHS_TABLE_SEQID row with STATUS 'loading' first (a
- *     placeholder position: exec only waits on it), so exec leaves the table alone before
- *     its structure or rows are touched; when exec has applied to this target before, a
- *     short pause lets a running exec see the rows;
+ *  1. every table to load gets its DMHS_TABLE_SEQID row with STATUS 'loading' first, all in
+ *     one target transaction that locks the gate row first (a placeholder position: exec
+ *     only waits on it): it waits for an exec group in flight, and every later group sees
+ *     'loading', so exec leaves the tables alone before their structure or rows are touched;
  *  2. THREAD workers take tables, largest first; per table: DROP/CREATE/TRUNCATE, a
  *     consistent snapshot on its own source session and its exact position (POS), then
  *     key-range chunks read in key order from that snapshot and bulk-written, one target
@@ -26,8 +26,6 @@ import type { DictionaryEntry } from '../dict/entry';
 import { readBinlogPosition } from '../dict/mysql-introspect';
 import { openApplyTarget } from '../dialect/apply-target';
 import { bindTable, type BoundTable } from '../dialect/bound-table';
-import { openMysqlBulkWriter } from '../dialect/mysql/mysql-bulk-writer';
-import { openPgBulkWriter } from '../dialect/postgres/pg-bulk-writer';
 import { isSynctlError, SynctlError } from '../errors';
 import type { ApplyTarget } from '../exec/target';
 import type { Value } from '../model/value';
@@ -38,7 +36,8 @@ import { planTables, type TablePlan } from './plan';
 import { backupRefusal, countRowsSql, createTargetSchema, dumpAndRestore } from './backup';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
-import { parseSeqidRow, SeqidSql, type ChunksDone, type TargetEngine } from './seqid';
+import { parseSeqidRow, type ChunksDone, type SeqidSql, type TargetEngine } from './seqid';
+import { openBulkWriter, seqidSql, targetEngine } from './target-engine';
 import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, pumpRows } from './source-snapshot';
 import { converterFor, type RawValue } from './source-values';
 import { tableDdl, type TableDdl } from './target-ddl';
@@ -81,18 +80,6 @@ export interface LoadInput {
   readonly progress?: LoadProgress;
 }
 
-function targetEngine(exec: ExecConfig): TargetEngine {
-  switch (exec.db.dbType) {
-    case 'PG':
-      return 'pg';
-    case 'MYSQL':
-    case 'MARIADB':
-      return 'mysql';
-    case 'MSSQL':
-      throw new SynctlError('USAGE', 'dmhs/exec/db_type: COPY into SQL Server is not implemented yet');
-  }
-}
-
 interface Job {
   readonly plan: TablePlan;
   /** CONTINUE: the table finished in an earlier run */
@@ -119,10 +106,10 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
     if (why !== undefined) throw new SynctlError('USAGE', why);
   }
   const control = serialized(await openApplyTarget(exec));
-  const seq = new SeqidSql(engine, exec.sysSchema);
+  const seq = seqidSql(engine, exec.sysSchema);
   const progress = input.progress ?? new LoadProgress();
   try {
-    await control.run(seq.create());
+    await control.run([...control.system.create(), seq.gate()]);
     const jobs: Job[] = [];
     for (const p of tables) {
       const rows = await control.query(seq.read(p.target.schema, p.target.table));
@@ -194,7 +181,10 @@ async function runBackup(input: LoadInput, control: Control, seq: SeqidSql, tabl
 }
 
 /** What the load uses of exec's target connection, one call at a time (THREAD workers share it). */
-type Control = Pick<ApplyTarget, 'run' | 'query' | 'table' | 'invalidate' | 'close' | 'writer' | 'system'>;
+type Control = Pick<ApplyTarget, 'run' | 'query' | 'table' | 'invalidate' | 'close' | 'writer' | 'system'> & {
+  /** the statements in one transaction, committed (rolled back when one fails) */
+  transaction(statements: readonly string[]): Promise<void>;
+};
 
 function serialized(t: ApplyTarget): Control {
   let tail: Promise<unknown> = Promise.resolve();
@@ -211,6 +201,16 @@ function serialized(t: ApplyTarget): Control {
     table: (schema, table, cs) => one(() => t.table(schema, table, cs)),
     invalidate: () => t.invalidate(),
     close: () => one(() => t.close()),
+    transaction: (statements) =>
+      one(async () => {
+        try {
+          await t.run(['BEGIN', ...statements]);
+          await t.run(['COMMIT']);
+        } catch (e) {
+          await t.rollback().catch(() => undefined);
+          throw e;
+        }
+      }),
   };
 }
 
@@ -220,13 +220,8 @@ async function announce(control: Control, seq: SeqidSql, jobs: readonly Job[], s
   if (fresh.length === 0) return;
   const flavor = /mariadb/i.test(String(((await source.query('SELECT VERSION() AS v'))[0] as { v: string }[])[0]?.v)) ? 'mariadb' : 'mysql';
   const placeholder = formatPosition(await readBinlogPosition(source, flavor));
-  await control.run(fresh.map((j) => seq.loading(j.plan.target.schema, j.plan.target.table, placeholder, { chunks: 0, rows: 0 })));
-  // an exec that read DMHS_TABLE_SEQID just before must see 'loading' before any snapshot starts
-  const applied = await control
-    .query(control.system.read())
-    .then((r) => r.length > 0)
-    .catch(() => false);
-  if (applied) await new Promise((r) => setTimeout(r, 2500));
+  const rows = fresh.map((j) => seq.loading(j.plan.target.schema, j.plan.target.table, placeholder, { chunks: 0, rows: 0 }));
+  await control.transaction([seq.lockGate(), ...rows]);
 }
 
 interface Ctx {
@@ -259,8 +254,7 @@ function bind(p: TablePlan, ctx: Ctx, target: Awaited<ReturnType<ApplyTarget['ta
 }
 
 async function openWriter(ctx: Ctx, t: BulkTarget): Promise<ChunkWriter> {
-  const exec = ctx.input.exec;
-  return ctx.engine === 'pg' ? openPgBulkWriter(exec.db, t, exec.zeroDate) : openMysqlBulkWriter(exec.db, t);
+  return openBulkWriter(ctx.engine, ctx.input.exec, t);
 }
 
 async function runDdl(writer: { run(sql: string): Promise<void> }, statements: readonly string[], p: TablePlan, what: string, ignoreDuplicate = false): Promise<number> {

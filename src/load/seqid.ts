@@ -9,16 +9,39 @@
  *   CHUNKS_DONE  JSON progress, written in the same target transaction as each chunk's rows
  *   UPDATED_AT
  *
- * The CREATE statements are the same as exec's (src/dialect/<engine>/*-target.ts), so
- * whichever runs first creates it.
+ * and one gate row (SCHEMA_NAME = TABLE_NAME = POS = '', STATUS 'gate'): every exec group
+ * transaction locks it FOR SHARE before it reads the STATUS of its tables, and the
+ * transaction that marks tables 'loading' locks it FOR UPDATE first, so it waits for a
+ * group in flight and every later group sees 'loading'. Code listing the rows skips it.
+ *
+ * The table is created by exec's own statements (SystemTables.create); the SQL spelling of
+ * each engine is in src/dialect/<engine>/*-seqid.ts.
  */
-import { literal as mysqlLiteral, quoteIdent as mysqlQuoteIdent } from '../dialect/mysql/mysql-sql';
-import { pgQuote } from '../dialect/postgres/pg-literal';
-import { pgQuoteIdent } from '../dialect/postgres/postgres-normalize';
 import { SynctlError } from '../errors';
 import type { StoredKey } from './source-snapshot';
 
 export type TargetEngine = 'pg' | 'mysql';
+
+/** How one engine spells DMHS_TABLE_SEQID statements. */
+export interface SeqidSpelling {
+  /** the quoted table name */
+  readonly table: string;
+  /** a column name (given upper-case) as the engine's table has it */
+  col(name: string): string;
+  /** a string literal */
+  str(s: string): string;
+  /** the current time as UPDATED_AT takes it */
+  readonly now: string;
+  /** `insert` (INSERT INTO ... VALUES ...) that updates `set` columns when the `key` exists */
+  upsert(insert: string, key: readonly string[], set: readonly string[]): string;
+  /** `insert` that does nothing when the row exists */
+  insertIfAbsent(insert: string): string;
+}
+
+/** The gate row's key: no table has an empty schema and name. */
+export const GATE_ROW = { schema: '', table: '' } as const;
+
+export const isGateRow = (schema: string, table: string): boolean => schema === GATE_ROW.schema && table === GATE_ROW.table;
 
 /** CHUNKS_DONE: what CONTINUE needs to go on after the last committed chunk. */
 export interface ChunksDone {
@@ -41,42 +64,28 @@ export class SeqidSql {
   private readonly str: (s: string) => string;
   private readonly c: (name: string) => string;
 
-  constructor(
-    readonly engine: TargetEngine,
-    readonly schema: string,
-  ) {
-    if (engine === 'pg') {
-      this.table = `${pgQuoteIdent(schema)}.dmhs_table_seqid`;
-      this.str = pgQuote;
-      this.c = (n) => n.toLowerCase();
-    } else {
-      this.table = `${mysqlQuoteIdent(schema)}.DMHS_TABLE_SEQID`;
-      this.str = (s) => mysqlLiteral(s);
-      this.c = (n) => n;
-    }
+  constructor(private readonly s: SeqidSpelling) {
+    this.table = s.table;
+    this.str = s.str;
+    this.c = (n) => s.col(n);
   }
 
-  create(): string[] {
-    if (this.engine === 'pg') {
-      return [
-        `CREATE SCHEMA IF NOT EXISTS ${pgQuoteIdent(this.schema)}`,
-        `CREATE TABLE IF NOT EXISTS ${this.table} (schema_name varchar(256) NOT NULL, table_name varchar(256) NOT NULL, pos varchar(1024) NOT NULL,
-        status varchar(16) NOT NULL, chunks_done text, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, table_name))`,
-      ];
-    }
-    return [
-      `CREATE DATABASE IF NOT EXISTS ${mysqlQuoteIdent(this.schema)}`,
-      `CREATE TABLE IF NOT EXISTS ${this.table} (SCHEMA_NAME VARCHAR(256) NOT NULL, TABLE_NAME VARCHAR(256) NOT NULL, POS VARCHAR(1024) NOT NULL,
-        STATUS VARCHAR(16) NOT NULL, CHUNKS_DONE LONGTEXT, UPDATED_AT TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (SCHEMA_NAME, TABLE_NAME)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-    ];
+  private insert(cols: readonly string[], values: readonly string[]): string {
+    return `INSERT INTO ${this.table} (${cols.map(this.c).join(', ')}) VALUES (${values.join(', ')})`;
+  }
+
+  /** The gate row, added when absent (exec adds it the same way). */
+  gate(): string {
+    return this.s.insertIfAbsent(this.insert(['SCHEMA_NAME', 'TABLE_NAME', 'POS', 'STATUS'], ["''", "''", "''", "'gate'"]));
+  }
+
+  /** First statement of the transaction that marks tables 'loading': waits for exec groups in flight. */
+  lockGate(): string {
+    return `SELECT ${this.c('STATUS')} AS status FROM ${this.table} WHERE ${this.where(GATE_ROW.schema, GATE_ROW.table)} FOR UPDATE`;
   }
 
   private where(schema: string, table: string): string {
     return `${this.c('SCHEMA_NAME')} = ${this.str(schema)} AND ${this.c('TABLE_NAME')} = ${this.str(table)}`;
-  }
-
-  private now(): string {
-    return this.engine === 'pg' ? 'now()' : 'NOW(6)';
   }
 
   read(schema: string, table: string): string {
@@ -85,19 +94,14 @@ export class SeqidSql {
 
   /** The table starts (again) loading at `pos` with `chunks` already done. */
   loading(schema: string, table: string, pos: string, chunks: ChunksDone): string {
-    const cols = ['SCHEMA_NAME', 'TABLE_NAME', 'POS', 'STATUS', 'CHUNKS_DONE', 'UPDATED_AT'].map(this.c).join(', ');
-    const values = `${this.str(schema)}, ${this.str(table)}, ${this.str(pos)}, 'loading', ${this.str(JSON.stringify(chunks))}, ${this.now()}`;
-    const [p, s, cd, u] = ['POS', 'STATUS', 'CHUNKS_DONE', 'UPDATED_AT'].map(this.c) as [string, string, string, string];
-    if (this.engine === 'pg') {
-      return `INSERT INTO ${this.table} (${cols}) VALUES (${values}) ON CONFLICT (schema_name, table_name) DO UPDATE SET ${p} = EXCLUDED.${p}, ${s} = EXCLUDED.${s}, ${cd} = EXCLUDED.${cd}, ${u} = EXCLUDED.${u}`;
-    }
-    return `INSERT INTO ${this.table} (${cols}) VALUES (${values}) ON DUPLICATE KEY UPDATE ${p} = VALUES(${p}), ${s} = VALUES(${s}), ${cd} = VALUES(${cd}), ${u} = VALUES(${u})`;
+    const ins = this.insert(['SCHEMA_NAME', 'TABLE_NAME', 'POS', 'STATUS', 'CHUNKS_DONE', 'UPDATED_AT'], [this.str(schema), this.str(table), this.str(pos), "'loading'", this.str(JSON.stringify(chunks)), this.s.now]);
+    return this.s.upsert(ins, ['SCHEMA_NAME', 'TABLE_NAME'].map(this.c), ['POS', 'STATUS', 'CHUNKS_DONE', 'UPDATED_AT'].map(this.c));
   }
 
   /** After a chunk's rows, in the same transaction: progress, and 'done' after the last chunk. */
   progress(schema: string, table: string, chunks: ChunksDone, done: boolean): string {
     return (
-      `UPDATE ${this.table} SET ${this.c('CHUNKS_DONE')} = ${this.str(JSON.stringify(chunks))}, ${this.c('UPDATED_AT')} = ${this.now()}` +
+      `UPDATE ${this.table} SET ${this.c('CHUNKS_DONE')} = ${this.str(JSON.stringify(chunks))}, ${this.c('UPDATED_AT')} = ${this.s.now}` +
       (done ? `, ${this.c('STATUS')} = 'done'` : '') +
       ` WHERE ${this.where(schema, table)}`
     );
@@ -105,7 +109,7 @@ export class SeqidSql {
 
   /** The snapshot's position, once known (the row was written 'loading' with a placeholder first). */
   setPosition(schema: string, table: string, pos: string): string {
-    return `UPDATE ${this.table} SET ${this.c('POS')} = ${this.str(pos)}, ${this.c('UPDATED_AT')} = ${this.now()} WHERE ${this.where(schema, table)}`;
+    return `UPDATE ${this.table} SET ${this.c('POS')} = ${this.str(pos)}, ${this.c('UPDATED_AT')} = ${this.s.now} WHERE ${this.where(schema, table)}`;
   }
 }
 

@@ -1,7 +1,8 @@
 import { Temporal } from '../model/value';
 import { chunkQuery, keyParams, storeKey } from './source-snapshot';
 import { converterFor } from './source-values';
-import { parseSeqidRow, SeqidSql } from './seqid';
+import { parseSeqidRow } from './seqid';
+import { seqidSql } from './target-engine';
 
 describe('chunkQuery', () => {
   const t = { schema: 'app', table: 'orders' };
@@ -47,7 +48,7 @@ describe('converterFor gives the binlog decoder\'s value kinds', () => {
 
 describe('DMHS_TABLE_SEQID statements', () => {
   test('PostgreSQL: lower-case names, upsert of the loading row, progress with done', () => {
-    const s = new SeqidSql('pg', 'synctl');
+    const s = seqidSql('pg', 'synctl');
     expect(s.loading('app', 't', 'binlog:f.000001:4', { chunks: 0, rows: 0 })).toBe(
       `INSERT INTO "synctl".dmhs_table_seqid (schema_name, table_name, pos, status, chunks_done, updated_at) VALUES ('app', 't', 'binlog:f.000001:4', 'loading', '{"chunks":0,"rows":0}', now()) ON CONFLICT (schema_name, table_name) DO UPDATE SET pos = EXCLUDED.pos, status = EXCLUDED.status, chunks_done = EXCLUDED.chunks_done, updated_at = EXCLUDED.updated_at`,
     );
@@ -55,8 +56,16 @@ describe('DMHS_TABLE_SEQID statements', () => {
       `UPDATE "synctl".dmhs_table_seqid SET chunks_done = '{"chunks":2,"rows":9,"last":[{"n":9}]}', updated_at = now(), status = 'done' WHERE schema_name = 'app' AND table_name = 't'`,
     );
   });
+  test('the gate row: added when absent, locked FOR UPDATE before tables are marked loading', () => {
+    expect(seqidSql('pg', 'synctl').gate()).toBe(`INSERT INTO "synctl".dmhs_table_seqid (schema_name, table_name, pos, status) VALUES ('', '', '', 'gate') ON CONFLICT DO NOTHING`);
+    expect(seqidSql('mysql', 'synctl').gate()).toBe("INSERT IGNORE INTO `synctl`.DMHS_TABLE_SEQID (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES ('', '', '', 'gate')");
+    expect(seqidSql('mysql', 'synctl').lockGate()).toBe("SELECT STATUS AS status FROM `synctl`.DMHS_TABLE_SEQID WHERE SCHEMA_NAME = '' AND TABLE_NAME = '' FOR UPDATE");
+    expect(seqidSql('mysql', 'synctl').loading('app', 't', 'p', { chunks: 0, rows: 0 })).toBe(
+      "INSERT INTO `synctl`.DMHS_TABLE_SEQID (SCHEMA_NAME, TABLE_NAME, POS, STATUS, CHUNKS_DONE, UPDATED_AT) VALUES ('app', 't', 'p', 'loading', '{\"chunks\":0,\"rows\":0}', NOW(6)) ON DUPLICATE KEY UPDATE POS = VALUES(POS), STATUS = VALUES(STATUS), CHUNKS_DONE = VALUES(CHUNKS_DONE), UPDATED_AT = VALUES(UPDATED_AT)",
+    );
+  });
   test('MySQL: upper-case names', () => {
-    const s = new SeqidSql('mysql', 'synctl');
+    const s = seqidSql('mysql', 'synctl');
     expect(s.progress('app', 't', { chunks: 1, rows: 1 }, false)).toBe(
       "UPDATE `synctl`.DMHS_TABLE_SEQID SET CHUNKS_DONE = '{\"chunks\":1,\"rows\":1}', UPDATED_AT = NOW(6) WHERE SCHEMA_NAME = 'app' AND TABLE_NAME = 't'",
     );
