@@ -1,6 +1,7 @@
 import type { DbType, ExecConfig } from '../config/types';
-import { isSynctlError, usageError } from '../errors';
+import { isSynctlError } from '../errors';
 import type { ApplyTarget } from '../exec/target';
+import { mssqlConnectionLost } from './mssql/mssql-errors';
 
 /**
  * The one place that picks the target engine's implementation for exec. Drivers load
@@ -17,8 +18,10 @@ export async function openApplyTarget(exec: Pick<ExecConfig, 'db' | 'zeroDate' |
       const { openMysqlTarget } = await import('./mysql/mysql-target.js');
       return openMysqlTarget(exec.db, { systemSchema: exec.sysSchema });
     }
-    case 'MSSQL':
-      throw usageError('dmhs/exec/db_type: MSSQL apply is not implemented yet');
+    case 'MSSQL': {
+      const { openMssqlTarget } = await import('./mssql/mssql-target.js');
+      return openMssqlTarget(exec.db, { zeroDate: exec.zeroDate, systemSchema: exec.sysSchema, typeMap: exec.typeMap });
+    }
   }
 }
 
@@ -40,6 +43,6 @@ export function isTargetConnectionError(dbType: DbType, e: unknown): boolean {
       // 1053 server shutdown, 2006 gone away, 2013 lost connection
       return err.fatal === true || err.errno === 1053 || err.errno === 2006 || err.errno === 2013 || /closed state/i.test(err.message ?? '');
     case 'MSSQL':
-      return false;
+      return mssqlConnectionLost(e);
   }
 }

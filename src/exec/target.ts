@@ -10,7 +10,7 @@ export interface ApplyTarget {
   readonly label: string;
   readonly writer: SqlWriter;
   /** the source engines whose DDL this target runs as it is ('mysql' for MySQL/MariaDB) */
-  readonly sameEngineDdl: 'mysql' | 'pg';
+  readonly sameEngineDdl: 'mysql' | 'pg' | 'mssql';
   /**
    * Runs the statements in order in one round trip; resolves with each one's affected-row
    * count. A failing statement rejects the whole trip (the transaction is then unusable

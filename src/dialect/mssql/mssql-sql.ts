@@ -1,7 +1,8 @@
 import { SynctlError } from '../../errors';
+import type { Row } from '../../model/change';
 import { JsonDiff, Temporal, UNCHANGED, type Value } from '../../model/value';
 import type { ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
-import type { BoundColumn } from '../bound-table';
+import type { BoundColumn, BoundTable } from '../bound-table';
 import { SqlWriter, type DialectParts } from '../sql-writer';
 import { utcWallClock } from '../temporal-text';
 import { isZeroDate, zeroDateValue, type ZeroDateRule } from '../zero-date';
@@ -113,11 +114,54 @@ export function mssqlParts(opts: { zeroDate: ZeroDateRule }): DialectParts {
     insertUnlessExists: (table, t, cols, values) =>
       `MERGE INTO ${table} WITH (HOLDLOCK) AS d USING (VALUES ${values}) AS s (${cols.join(', ')}) ON ${onKey(t)}` +
       ` WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')});`,
+    // UPDATE ... FROM a VALUES list: one statement for many rows; @@ROWCOUNT = rows matched
+    updateFromValues: (table, keys, set, rows) =>
+      `UPDATE d SET ${(set.length ? set : [keys[0]!]).map((c) => `d.${c} = ${set.length ? 's' : 'd'}.${c}`).join(', ')} FROM ${table} AS d JOIN (VALUES ` +
+      rows.map((r) => `(${r.join(', ')})`).join(', ') +
+      `) AS s (${[...keys, ...set].join(', ')}) ON ${keys.map((k) => `d.${k} = s.${k}`).join(' AND ')}`,
   };
 }
 
-export function mssqlWriter(opts: { zeroDate: ZeroDateRule }): SqlWriter {
-  return new SqlWriter(mssqlParts(opts));
+/** SQL Server caps INSERT ... VALUES at 1000 rows; a VALUES derived table has no such cap. */
+const INSERT_VALUES_MAX = 1000;
+
+/**
+ * SqlWriter with the two statements SQL Server spells differently: no row-value IN for
+ * composite keys (an OR of ANDs instead), and inserts of more than 1000 rows go through a
+ * derived table.
+ */
+export class MssqlWriter extends SqlWriter {
+  constructor(private readonly parts: DialectParts) {
+    super(parts);
+  }
+
+  override insert(t: BoundTable, rows: readonly Row[]): string {
+    const sql = super.insert(t, rows);
+    // DEFAULT (an unsent value) is allowed in INSERT ... VALUES only
+    if (rows.length <= INSERT_VALUES_MAX || rows.some((r) => r.includes(UNCHANGED))) return sql;
+    const cols = t.columns.flatMap((c) => (c ? [this.parts.quoteIdent(c.name)] : [])).join(', ');
+    const head = `INSERT INTO ${this.tableName(t)} (${cols}) VALUES `;
+    return `INSERT INTO ${this.tableName(t)} (${cols}) SELECT * FROM (VALUES ${sql.slice(head.length)}) AS s (${cols})`;
+  }
+
+  override delete(t: BoundTable, befores: readonly Row[]): string {
+    if (t.keyless || befores.length < 2 || t.key.length < 2) return super.delete(t, befores);
+    const one = (r: Row) =>
+      '(' +
+      t.key
+        .map((i) => {
+          const v = r[i];
+          if (v === undefined || v === UNCHANGED) throw new Error('a key column has no value in the row image');
+          return `${this.parts.quoteIdent(t.columns[i]!.name)} = ${this.parts.literal(v, t.columns[i]!)}`;
+        })
+        .join(' AND ') +
+      ')';
+    return `DELETE FROM ${this.tableName(t)} WHERE ${befores.map(one).join(' OR ')}`;
+  }
+}
+
+export function mssqlWriter(opts: { zeroDate: ZeroDateRule }): MssqlWriter {
+  return new MssqlWriter(mssqlParts(opts));
 }
 
 export function mssqlSystemTables(schema: string): SystemTables {

@@ -1,0 +1,64 @@
+/**
+ * One round trip of statements to SQL Server with each statement's affected-row count.
+ *
+ * tedious reports a count only for statements that have one (its `rowsAffected` list skips
+ * BEGIN TRANSACTION, IF, SET...), so the list cannot be matched to the statements. Instead
+ * the batch reads @@ROWCOUNT right after every statement into a variable and returns the
+ * list as the batch's last result set. TRY/CATCH with a bare THROW makes the first failing
+ * statement end the batch with its own error number (2627 stays 2627): without it SQL
+ * Server would go on with the next statement after a statement-level error.
+ *
+ * The batch also starts by checking the session's CONTEXT_INFO mark: the mssql pool
+ * replaces a dropped connection silently, and statements of a half-applied group must not
+ * run in a fresh session (autocommit, no lock) as if nothing happened.
+ */
+import { SynctlError } from '../../errors';
+
+/** THROW number of the "not the session exec opened" check (mssqlConnectionLost knows it). */
+export const SESSION_LOST_ERROR = 50001;
+export const SESSION_LOST_TEXT = 'synctl: not the session exec opened (the connection was lost and replaced)';
+
+/** The statement text exec's engine sends, in T-SQL (BEGIN alone is a block in T-SQL, not a transaction). */
+export function tsqlStatement(sql: string): string {
+  const s = sql.trim().replace(/;+\s*$/, '');
+  switch (s.toUpperCase()) {
+    case 'BEGIN':
+    case 'START TRANSACTION':
+      return 'BEGIN TRANSACTION';
+    case 'COMMIT':
+      return 'COMMIT TRANSACTION';
+    case 'ROLLBACK':
+      return 'IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION';
+    default:
+      return s;
+  }
+}
+
+/** The check that the batch runs in the session whose CONTEXT_INFO holds `mark` (16 bytes, hex). */
+export function sessionCheck(markHex: string): string {
+  return `IF CONTEXT_INFO() IS NULL OR SUBSTRING(CONTEXT_INFO(), 1, ${markHex.length / 2}) <> 0x${markHex} THROW ${SESSION_LOST_ERROR}, N'${SESSION_LOST_TEXT}', 1;`;
+}
+
+/** The batch text for `statements`; its last result set is one row, column rc: the counts separated by spaces. */
+export function countedBatch(statements: readonly string[], markHex: string): string {
+  const lines = [sessionCheck(markHex), "DECLARE @synctl_rc nvarchar(max) = N'';", 'BEGIN TRY'];
+  for (const s of statements) {
+    // the terminator on its own line: a statement may end in a -- comment
+    lines.push(tsqlStatement(s), ';');
+    lines.push("SET @synctl_rc += CONCAT(@@ROWCOUNT, N' ');");
+  }
+  lines.push('END TRY', 'BEGIN CATCH', '  THROW;', 'END CATCH;', 'SELECT @synctl_rc AS rc;');
+  return lines.join('\n');
+}
+
+/** The counts from the batch's last result set; exactly one per statement. */
+export function parseCounts(recordsets: readonly (readonly Record<string, unknown>[])[], expected: number): number[] {
+  const last = recordsets[recordsets.length - 1];
+  const rc = last?.[0]?.['rc'];
+  if (typeof rc !== 'string') throw new SynctlError('DB', 'SQL Server batch returned no row counts (was SET NOCOUNT or a trigger changing the result sets?)');
+  const counts = rc.trim() === '' ? [] : rc.trim().split(' ').map(Number);
+  if (counts.length !== expected || counts.some((n) => !Number.isInteger(n))) {
+    throw new SynctlError('DB', `SQL Server batch returned ${counts.length} row counts for ${expected} statements`);
+  }
+  return counts;
+}

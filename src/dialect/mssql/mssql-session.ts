@@ -1,0 +1,85 @@
+/**
+ * One SQL Server session through the `mssql` package (tedious), loaded only when a SQL
+ * Server is configured. A pool of exactly one connection that never idles out: exec's
+ * transaction spans several batches and its lock is the session's, so every batch must
+ * run on the same connection. The session is marked (CONTEXT_INFO) so that a batch run on
+ * a connection the pool silently replaced fails instead (mssql-batch.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConnectionPool, IResult, Request } from 'mssql';
+import type { DbConnection } from '../../config/types';
+import { SynctlError } from '../../errors';
+
+/**
+ * Certificate checking: on by default (tedious encrypts). A server with a self-signed
+ * certificate (SQL Server's default) needs SYNCTL_MSSQL_TRUST_CERT=1.
+ */
+export const TRUST_CERT_ENV = 'SYNCTL_MSSQL_TRUST_CERT';
+
+export interface MssqlSession {
+  readonly label: string;
+  /** hex of the 16 bytes in this session's CONTEXT_INFO */
+  readonly mark: string;
+  /** one batch (no parameters: sent as SQL text, so session SET options persist) */
+  batch(sql: string): Promise<IResult<Record<string, unknown>>>;
+  /** a request for streaming rows (rows as arrays) */
+  request(): Request;
+  close(): Promise<void>;
+}
+
+/** Statements every session runs first. */
+export function sessionSetup(markHex: string): string {
+  return [
+    'SET NOCOUNT ON', // counts come from @@ROWCOUNT (mssql-batch.ts), not DONE tokens
+    'SET XACT_ABORT OFF', // a failed statement must not doom the transaction (guarded(), duplicate keys)
+    'SET DATEFORMAT ymd',
+    'SET ANSI_NULLS ON',
+    'SET QUOTED_IDENTIFIER ON',
+    'SET CONCAT_NULL_YIELDS_NULL ON',
+    `SET CONTEXT_INFO 0x${markHex}`,
+  ].join(';\n');
+}
+
+export function mssqlLabel(db: DbConnection): string {
+  return `mssql ${db.server}:${db.port}/${db.database || 'master'}`;
+}
+
+export async function openMssqlSession(db: DbConnection, appName: string): Promise<MssqlSession> {
+  const label = mssqlLabel(db);
+  const sql = await import('mssql');
+  const mark = randomBytes(16).toString('hex');
+  const pool: ConnectionPool = new sql.ConnectionPool({
+    server: db.server,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    ...(db.database !== '' ? { database: db.database } : {}),
+    connectionTimeout: 15_000,
+    requestTimeout: 0, // no limit: a large group, DDL or a lock wait may take long
+    // a dropped connection is seen by the next batch (the session mark), not by a probe per request
+    validateConnection: false,
+    pool: { min: 1, max: 1, idleTimeoutMillis: 2 ** 31 - 1 },
+    options: { encrypt: true, trustServerCertificate: process.env[TRUST_CERT_ENV] === '1', appName, useUTC: true },
+  });
+  pool.on('error', () => undefined); // surfaces as the next batch's error
+  try {
+    await pool.connect();
+    await pool.request().batch(sessionSetup(mark));
+  } catch (e) {
+    await pool.close().catch(() => undefined);
+    const msg = (e as Error).message;
+    const hint = /certificate/i.test(msg) ? ` (a self-signed server certificate is accepted with ${TRUST_CERT_ENV}=1)` : '';
+    throw new SynctlError('DB', `${label}: cannot connect as ${db.user}: ${msg}${hint}`, { target: label }, { cause: e });
+  }
+  return {
+    label,
+    mark,
+    batch: (text) => pool.request().batch<Record<string, unknown>>(text),
+    request: () => {
+      const r = pool.request();
+      r.arrayRowMode = true;
+      return r;
+    },
+    close: () => pool.close().catch(() => undefined),
+  };
+}

@@ -1,0 +1,142 @@
+import type { DbConnection } from '../../config/types';
+import { SynctlError } from '../../errors';
+import type { ApplyTarget, DdlNames } from '../../exec/target';
+import type { VTable } from '../../verify/types';
+import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
+import { typeMapLookup, type TypeMapItem } from '../type-map';
+import type { ZeroDateRule } from '../zero-date';
+import { countedBatch, parseCounts, sessionCheck } from './mssql-batch';
+import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
+import { mysqlDdlToMssql } from './mssql-ddl';
+import { mssqlIsDuplicateKey } from './mssql-errors';
+import { openMssqlSession, type MssqlSession } from './mssql-session';
+import { mssqlQuoteIdent, mssqlString, mssqlSystemTables, mssqlWriter } from './mssql-sql';
+
+export interface MssqlTargetOptions {
+  readonly zeroDate: ZeroDateRule;
+  /** schema of exec's own tables (created when missing) */
+  readonly systemSchema: string;
+  /** the site's type_map, for tables exec creates from DDL */
+  readonly typeMap?: readonly TypeMapItem[];
+}
+
+/** sp_getapplock resource names are at most 255 characters. */
+export function applockSql(name: string, timeoutSec: number): string {
+  return (
+    `DECLARE @r int; EXEC @r = sp_getapplock @Resource = ${mssqlString(name.slice(0, 255))}, @LockMode = 'Exclusive',` +
+    ` @LockOwner = 'Session', @LockTimeout = ${Math.max(0, Math.round(timeoutSec * 1000))}; SELECT @r AS r`
+  );
+}
+
+/** SELECT INTO copies columns and rows (not keys or indexes): enough for soft_op's backup. */
+export function mssqlCopyTable(schema: string, table: string, copyName: string): string[] {
+  const s = mssqlQuoteIdent(schema);
+  return [`SELECT * INTO ${s}.${mssqlQuoteIdent(copyName.slice(0, 128))} FROM ${s}.${mssqlQuoteIdent(table)}`];
+}
+
+/** MySQL DDL in SQL Server's spelling; throws APPLY_SCHEMA saying why when it is not translated. */
+export function mssqlTranslateDdl(sourceEngine: 'mysql' | 'pg' | 'mssql', sql: string, names: DdlNames, typeMap: readonly TypeMapItem[] = []): string[] {
+  if (sourceEngine !== 'mysql') throw new SynctlError('APPLY_SCHEMA', `DDL from ${sourceEngine} into SQL Server is not translated`);
+  const { statement, why } = parseMysqlDdl(sql);
+  if (!statement) throw new SynctlError('APPLY_SCHEMA', `DDL not translated to SQL Server (${why}): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
+  const subject = ddlSubject(statement);
+  const typeFor = typeMapLookup(typeMap);
+  return mysqlDdlToMssql(statement, {
+    ...(typeFor ? { typeFor } : {}),
+    target: (t) => (names.subject && t.table === subject.table && t.schema === subject.schema ? names.subject : names.name(t.schema ?? names.defaultSchema, t.table)),
+  });
+}
+
+class MssqlTarget implements ApplyTarget {
+  readonly sameEngineDdl = 'mssql' as const;
+  readonly writer;
+  readonly system;
+  readonly label: string;
+  private readonly tables = new Map<string, VTable[]>();
+  private savepoints = 0;
+
+  constructor(
+    private readonly session: MssqlSession,
+    private readonly opts: MssqlTargetOptions,
+  ) {
+    this.label = session.label;
+    this.writer = mssqlWriter({ zeroDate: opts.zeroDate });
+    this.system = mssqlSystemTables(opts.systemSchema);
+  }
+
+  async run(statements: readonly string[]): Promise<number[]> {
+    if (statements.length === 0) return [];
+    const r = await this.session.batch(countedBatch(statements, this.session.mark));
+    return parseCounts(r.recordsets, statements.length);
+  }
+
+  async lock(name: string, timeoutSec: number): Promise<boolean> {
+    const r = await this.session.batch(applockSql(name, timeoutSec));
+    // 0 granted, 1 granted after waiting; negative: timeout, deadlock, error
+    return Number(r.recordset?.[0]?.['r']) >= 0;
+  }
+
+  async rollback(): Promise<void> {
+    await this.session.batch('IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION');
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const r = await this.session.batch(`${sessionCheck(this.session.mark)}\n${sql}`);
+    return r.recordset ?? [];
+  }
+
+  /** SAVE TRANSACTION: a failed statement is undone alone and the transaction goes on. */
+  async guarded<T>(work: () => Promise<T>): Promise<T> {
+    const name = `g${++this.savepoints}`;
+    await this.session.batch(`SAVE TRANSACTION ${name}`);
+    try {
+      return await work();
+    } catch (e) {
+      // a doomed transaction (XACT_STATE -1) cannot go back to a savepoint: the caller rolls it back
+      await this.session.batch(`IF XACT_STATE() = 1 ROLLBACK TRANSACTION ${name}`);
+      throw e;
+    }
+  }
+
+  isDuplicateKey(e: unknown): boolean {
+    return mssqlIsDuplicateKey(e);
+  }
+
+  async table(schema: string, table: string, caseSensitive: boolean): Promise<VTable | undefined> {
+    const key = caseSensitive ? schema : schema.toLowerCase();
+    let list = this.tables.get(key);
+    if (list === undefined) {
+      // names compared here: the server's collation may or may not ignore case
+      const only = caseSensitive ? schema : undefined;
+      const all = mssqlTablesFromRows(await this.query(mssqlColumnsSql(only)), await this.query(mssqlKeysSql(only)));
+      list = all.filter((t) => (caseSensitive ? t.schema === schema : t.schema.toLowerCase() === key));
+      this.tables.set(key, list);
+    }
+    return list.find((t) => t.table === table) ?? (caseSensitive ? undefined : list.find((t) => t.table.toLowerCase() === table.toLowerCase()));
+  }
+
+  invalidate(): void {
+    this.tables.clear();
+  }
+
+  copyTable(schema: string, table: string, copyName: string): string[] {
+    return mssqlCopyTable(schema, table, copyName);
+  }
+
+  /** SQL Server has no per-session default schema to switch to: the text runs as logged. */
+  ddl(_schema: string, sql: string): string[] {
+    return [sql];
+  }
+
+  translateDdl(sourceEngine: 'mysql' | 'pg' | 'mssql', sql: string, names: DdlNames): string[] {
+    return mssqlTranslateDdl(sourceEngine, sql, names, this.opts.typeMap);
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}
+
+export async function openMssqlTarget(db: DbConnection, opts: MssqlTargetOptions): Promise<ApplyTarget> {
+  return new MssqlTarget(await openMssqlSession(db, 'synctl exec'), opts);
+}
