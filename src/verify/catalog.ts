@@ -29,6 +29,11 @@ export async function readTables(side: Side, dbType: DbType, cond: Condition): P
   }
   const pg = pgClientOf(side);
   if (pg !== undefined) return readPgTables(pg, cond);
+  if (dbType === 'MSSQL') {
+    const { readMssqlSideTables } = await import('../dialect/mssql/mssql-side.js');
+    const tables = readMssqlSideTables(side, cond);
+    if (tables !== undefined) return tables;
+  }
   throw new SynctlError('INTERNAL', `${side.label}: no catalog reader`);
 }
 

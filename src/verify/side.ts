@@ -342,8 +342,11 @@ export async function openSide(label: string, db: DbConnection): Promise<Side> {
       return MysqlSide.open(label, db);
     case 'PG':
       return PgSide.open(label, db);
-    case 'MSSQL':
-      throw new SynctlError('USAGE', `${label}: verify does not support SQL Server yet (MySQL/MariaDB and PostgreSQL only)`);
+    case 'MSSQL': {
+      // the mssql driver loads only when a side is SQL Server
+      const { openMssqlSide } = await import('../dialect/mssql/mssql-side.js');
+      return openMssqlSide(label, db);
+    }
   }
 }
 

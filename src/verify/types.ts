@@ -18,7 +18,7 @@ export type ColKind =
   | 'bool'
   | 'other';
 
-export type Engine = 'mysql' | 'pg';
+export type Engine = 'mysql' | 'pg' | 'mssql';
 
 export interface VColumn {
   readonly name: string;

@@ -65,9 +65,6 @@ export async function verify(opts: VerifyOptions): Promise<VerifyReport> {
   const t0 = Date.now();
   const chunk = opts.chunk ?? DEFAULT_CHUNK;
   if (!Number.isInteger(chunk) || chunk < 1) throw new SynctlError('USAGE', `--chunk must be a positive integer, got ${chunk}`);
-  for (const [role, db] of [['source (cpt)', opts.cpt.db], ['target (exec)', opts.exec.db]] as const) {
-    if (db.dbType === 'MSSQL') throw new SynctlError('USAGE', `verify: the ${role} is SQL Server, which verify does not support yet (MySQL/MariaDB and PostgreSQL only)`);
-  }
   const ci = !opts.exec.caseSensitive;
   const mapper = tableMapper(opts.cpt, opts.exec);
   const src = await openSide('source', opts.cpt.db);
