@@ -110,21 +110,9 @@ export function mssqlKeyParam(col: Pick<VColumn, 'kind' | 'type'>, n: number): s
   }
 }
 
-/** The canonical text written back (repair). */
+/** The canonical text written back (repair): converted where assignment from text would not do it. */
 export function mssqlValueParam(col: Pick<VColumn, 'kind' | 'type'>, n: number): string {
-  const p = `@p${n}`;
-  switch (col.kind) {
-    case 'binary':
-      return `CONVERT(varbinary(max), ${p}, 2)`;
-    case 'bool':
-      return `CAST(${p} AS bit)`;
-    case 'datetime':
-      return `CAST(${p} AS datetime2(7))`;
-    case 'timestamptz':
-      return `CAST(${p} + N' +00:00' AS datetimeoffset(7))`;
-    default:
-      return p; // converted to the column's type on assignment
-  }
+  return col.kind === 'binary' || col.kind === 'bool' || col.kind === 'datetime' || col.kind === 'timestamptz' ? mssqlKeyParam(col, n) : `@p${n}`;
 }
 
 /** One row's canonical text: each value length-prefixed (characters) or 'N' for NULL, comma-joined. */
@@ -136,13 +124,21 @@ const md5 = (rowText: string): string => `HASHBYTES('MD5', ${mssqlUtf8(rowText)}
 
 /**
  * Twin of mysqlChunkDigestSql: row count and the sum of each MD5's first 60 bits (15 hex
- * digits = 7 bytes and the high half of the 8th), summed as decimal (no bigint overflow).
+ * digits = 7 bytes and the high half of the 8th). The SUM becomes an exact decimal sum
+ * returned as text when the side sends it (toTsql).
  */
 export function mssqlChunkDigestSql(rowText: string, from: string, where: string): string {
-  return (
-    `SELECT COUNT(*) AS n, CAST(SUM(CAST(CAST(SUBSTRING(h, 1, 7) AS bigint) * 16 + CAST(SUBSTRING(h, 8, 1) AS int) / 16 AS decimal(38,0))) AS varchar(40)) AS a ` +
-    `FROM (SELECT ${md5(rowText)} AS h FROM ${from} WHERE ${where}) d`
-  );
+  return `SELECT COUNT(*) AS n, SUM(h) AS a FROM (SELECT ${mssqlHashParts(rowText)[0]} AS h FROM ${from} WHERE ${where}) d`;
+}
+
+/**
+ * verify's per-row hash parts (Side.hashParts): the MD5's first 60 bits, as bigint because
+ * tedious hands bigint to JS as exact text (decimal arrives as a double). Sums of them are
+ * taken as decimal and returned as text by the T-SQL rewriting (mssql-tsql.ts).
+ */
+export function mssqlHashParts(rowText: string): string[] {
+  const h = md5(rowText);
+  return [`CAST(SUBSTRING(${h}, 1, 7) AS bigint) * 16 + CAST(SUBSTRING(${h}, 8, 1) AS int) / 16`];
 }
 
 /** One row's hash as lower-case hex, as MySQL's MD5() and PostgreSQL's md5() print it. */

@@ -17,6 +17,7 @@ import {
   mssqlFilterLike,
   mssqlFilterLiteral,
   mssqlFilterOperand,
+  mssqlHashParts,
   mssqlKeyExpr,
   mssqlKeyParam,
   mssqlNullSafeEq,
@@ -180,6 +181,9 @@ export class MssqlSide implements Side {
   fastDigestSql = mssqlChunkDigestSql;
   rowHash(rowText: string): string {
     return mssqlRowHash(rowText);
+  }
+  hashParts(rowText: string): string[] {
+    return mssqlHashParts(rowText);
   }
   orderText = mssqlOrderText;
   nullSafeEq = mssqlNullSafeEq;

@@ -5,7 +5,8 @@
  * placeholders. SQL Server has none of the three, so its verify side rewrites that text
  * into T-SQL here: OFFSET ... FETCH, the row values expanded into AND/OR of their columns,
  * and parameters inlined as N'...' literals (no 2,100-parameter limit, no type guessing:
- * every value is canonical text that the SQL around it casts).
+ * every value is canonical text that the SQL around it casts). SUM(x), which verify uses
+ * only for digests of integer hash parts, becomes an exact decimal sum returned as text.
  *
  * Placeholders: `@pN` (the side's keyParam/valueParam, numbered like PostgreSQL's $N)
  * takes params[N-1]; a bare `?` (repair's rows without a key) takes the next one in order.
@@ -119,6 +120,16 @@ function rewrite(nodes: Node[]): Node[] {
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
     if (!isGroup(n)) {
+      // SUM(x): summed as decimal (no bigint overflow) and returned as text (tedious turns decimal into a double)
+      if (n.k === 'word' && n.v.toUpperCase() === 'SUM') {
+        const a = sig(i + 1);
+        const arg = nodes[a];
+        if (isGroup(arg)) {
+          out.push({ k: 'other', v: `CAST(SUM(CAST(${text(rewrite(arg.group))} AS decimal(38,0))) AS varchar(40))` });
+          i = a;
+          continue;
+        }
+      }
       // LIMIT n [OFFSET m] -> OFFSET m ROWS FETCH NEXT n ROWS ONLY (the query has an ORDER BY)
       if (n.k === 'word' && n.v.toUpperCase() === 'LIMIT') {
         const a = sig(i + 1);

@@ -9,6 +9,7 @@ import {
   mssqlFilterLike,
   mssqlFilterLiteral,
   mssqlFilterOperand,
+  mssqlHashParts,
   mssqlKeyExpr,
   mssqlKeyParam,
   mssqlLikePattern,
@@ -45,6 +46,19 @@ describe("verify's portable SQL in T-SQL", () => {
       "SELECT 1 FROM t WHERE 1 = 1 AND ((a = N'1' AND b = N'x') OR (a = N'2' AND b = NULL))",
     );
     expect(toTsql('SELECT 1 FROM t WHERE a IN (@p1, @p2)', ['1', '2'])).toBe("SELECT 1 FROM t WHERE a IN (N'1', N'2')");
+  });
+
+  test("bucket digests: LIMIT inside a derived table, a row value inside CASE WHEN, SUM as exact text", () => {
+    expect(
+      toTsql(
+        'SELECT synctl_g, COUNT(*) AS synctl_n, SUM(synctl_p0) AS synctl_s0 FROM (SELECT CASE WHEN (a, b) <= (@p1, @p2) THEN 0 ELSE 1 END AS synctl_g, p AS synctl_p0 ' +
+          'FROM t WHERE (a, b) > (@p3, @p4) ORDER BY a, b LIMIT 10) d GROUP BY synctl_g',
+        ['1', '2', '0', '0'],
+      ),
+    ).toBe(
+      "SELECT synctl_g, COUNT(*) AS synctl_n, CAST(SUM(CAST(synctl_p0 AS decimal(38,0))) AS varchar(40)) AS synctl_s0 FROM (SELECT CASE WHEN ((a < N'1') OR (a = N'1' AND b < N'2') OR (a = N'1' AND b = N'2')) " +
+        "THEN 0 ELSE 1 END AS synctl_g, p AS synctl_p0 FROM t WHERE ((a > N'0') OR (a = N'0' AND b > N'0')) ORDER BY a, b OFFSET 0 ROWS FETCH NEXT 10 ROWS ONLY) d GROUP BY synctl_g",
+    );
   });
 
   test('function arguments, column lists and string contents are left alone; ? binds by position', () => {
@@ -96,9 +110,12 @@ describe('canonical text on SQL Server', () => {
       "COALESCE(CAST(LEN((a + N'.') COLLATE Latin1_General_100_CI_AS_SC) - 1 AS nvarchar(20)) + N':' + a, N'N') + N',' + " +
         "COALESCE(CAST(LEN((b + N'.') COLLATE Latin1_General_100_CI_AS_SC) - 1 AS nvarchar(20)) + N':' + b, N'N')",
     );
-    expect(mssqlChunkDigestSql('x', '[s].[t]', '1 = 1')).toBe(
-      'SELECT COUNT(*) AS n, CAST(SUM(CAST(CAST(SUBSTRING(h, 1, 7) AS bigint) * 16 + CAST(SUBSTRING(h, 8, 1) AS int) / 16 AS decimal(38,0))) AS varchar(40)) AS a ' +
-        `FROM (SELECT HASHBYTES('MD5', ${U8('x')}) AS h FROM [s].[t] WHERE 1 = 1) d`,
+    const part = `CAST(SUBSTRING(HASHBYTES('MD5', ${U8('x')}), 1, 7) AS bigint) * 16 + CAST(SUBSTRING(HASHBYTES('MD5', ${U8('x')}), 8, 1) AS int) / 16`;
+    expect(mssqlHashParts('x')).toEqual([part]);
+    expect(mssqlChunkDigestSql('x', '[s].[t]', '1 = 1')).toBe(`SELECT COUNT(*) AS n, SUM(h) AS a FROM (SELECT ${part} AS h FROM [s].[t] WHERE 1 = 1) d`);
+    // as sent: the sum exact (decimal, no bigint overflow) and as text
+    expect(toTsql(mssqlChunkDigestSql('x', '[s].[t]', '1 = 1'), [])).toBe(
+      `SELECT COUNT(*) AS n, CAST(SUM(CAST(h AS decimal(38,0))) AS varchar(40)) AS a FROM (SELECT ${part} AS h FROM [s].[t] WHERE 1 = 1) d`,
     );
     expect(mssqlRowHash('x')).toBe(`LOWER(CONVERT(varchar(32), HASHBYTES('MD5', ${U8('x')}), 2))`);
   });
