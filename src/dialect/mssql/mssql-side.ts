@@ -106,16 +106,24 @@ export class MssqlSide implements Side {
       signal();
     });
     r.batch(`${sessionCheck(this.reader.mark)}\n${toTsql(sql, params)}`, () => undefined); // errors and the end arrive as events
-    for (;;) {
-      if (failure !== undefined) throw dbError(this.label, failure);
-      const row = queue.shift();
-      if (row !== undefined) {
-        if (queue.length < batch / 2) r.resume();
-        yield row;
-        continue;
+    try {
+      for (;;) {
+        if (failure !== undefined) throw dbError(this.label, failure);
+        const row = queue.shift();
+        if (row !== undefined) {
+          if (queue.length < batch / 2) r.resume();
+          yield row;
+          continue;
+        }
+        if (done) return;
+        await new Promise<void>((res) => (wake = res));
       }
-      if (done) return;
-      await new Promise<void>((res) => (wake = res));
+    } finally {
+      // left early: a paused request would hold the session's one connection
+      if (!done) {
+        r.cancel();
+        r.resume(); // a paused request would not read the cancel's answer
+      }
     }
   }
 
