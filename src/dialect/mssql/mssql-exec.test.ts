@@ -12,7 +12,7 @@ import { mssqlDefault, mssqlTypeForMysql, mysqlDdlToMssql } from './mssql-ddl';
 import { mssqlConnectionLost, mssqlIsDuplicateKey } from './mssql-errors';
 import { sessionSetup } from './mssql-session';
 import { mssqlSystemTables, mssqlWriter } from './mssql-sql';
-import { applockSql, mssqlCopyTable, mssqlTranslateDdl } from './mssql-target';
+import { applockSql, mssqlCopyTable, mssqlTargetOn, mssqlTranslateDdl } from './mssql-target';
 import batchResult from './fixtures/batch-result.json';
 import catalog from './fixtures/catalog-result.json';
 import duplicate from './fixtures/error-duplicate.json';
@@ -319,5 +319,73 @@ describe('MySQL types and DDL in SQL Server', () => {
     ]);
     expect(() => mssqlTranslateDdl('mysql', 'CREATE VIEW v AS SELECT 1', names)).toThrow(/not translated to SQL Server \(not a table or index statement\)/);
     expect(() => mssqlTranslateDdl('pg', 'ALTER TABLE t ADD c int', names)).toThrow(/DDL from pg into SQL Server is not translated/);
+  });
+});
+
+describe('the target over a session answering with recorded results', () => {
+  /** A session that records each batch and answers from a script (IResult shapes as mssql returns them). */
+  function fakeSession(answers: ((sql: string) => unknown)[]) {
+    const sent: string[] = [];
+    const session = {
+      label: 'mssql db.example:1433/app',
+      mark: MARK,
+      batch: async (sql: string) => {
+        sent.push(sql);
+        const a = answers.shift();
+        const r = a ? a(sql) : { recordsets: [], recordset: undefined, rowsAffected: [], output: {} };
+        if (r instanceof Error || (r as { number?: number }).number !== undefined) throw r;
+        return r as never;
+      },
+      request: () => {
+        throw new Error('not used');
+      },
+      close: async () => undefined,
+    };
+    return { session, sent };
+  }
+  const result = (recordsets: Record<string, unknown>[][]) => () => ({ recordsets, recordset: recordsets[0], rowsAffected: [], output: {} });
+
+  test('run: one batch, a count per statement', async () => {
+    const { session, sent } = fakeSession([() => batchResult]);
+    const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
+    expect(await t.run(['BEGIN', 'INSERT ...', 'UPDATE ...', 'MERGE ...;'])).toEqual([0, 2, 0, 1]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('BEGIN TRANSACTION\n;');
+    expect(await t.run([])).toEqual([]);
+    expect(sent).toHaveLength(1);
+  });
+
+  test('lock: granted (0, 1) or not (negative)', async () => {
+    const { session, sent } = fakeSession([result([[{ r: 1 }]]), result([[{ r: -1 }]])]);
+    const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
+    expect(await t.lock('synctl-exec-1-0', 5)).toBe(true);
+    expect(await t.lock('synctl-exec-1-0', 5)).toBe(false);
+    expect(sent[0]).toContain("@LockOwner = 'Session', @LockTimeout = 5000");
+  });
+
+  test('guarded: a savepoint, rolled back to when the work fails (a duplicate key stays recognisable)', async () => {
+    const { session, sent } = fakeSession([]);
+    const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
+    expect(await t.guarded(async () => 7)).toBe(7);
+    const err = await t
+      .guarded(async () => {
+        throw duplicate;
+      })
+      .catch((e: unknown) => e);
+    expect(t.isDuplicateKey(err)).toBe(true);
+    expect(sent).toEqual(['SAVE TRANSACTION g1', 'SAVE TRANSACTION g2', 'IF XACT_STATE() = 1 ROLLBACK TRANSACTION g2']);
+  });
+
+  test('table: the recorded catalog, names matched ignoring case when asked; query checks the session first', async () => {
+    const { session, sent } = fakeSession([result([catalog.columns]), result([catalog.keys])]);
+    const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
+    const got = await t.table('APP', 'Orders', false);
+    expect(got?.table).toBe('orders');
+    expect(got?.key).toEqual(['id']);
+    expect(await t.table('app', 'missing', false)).toBeUndefined(); // cached: no new batch
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!.startsWith(sessionCheck(MARK))).toBe(true);
+    await t.rollback();
+    expect(sent[2]).toBe('IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION');
   });
 });

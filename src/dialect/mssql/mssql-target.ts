@@ -137,6 +137,11 @@ class MssqlTarget implements ApplyTarget {
   }
 }
 
+/** The target on an open session (tests give it a session that answers with recorded results). */
+export function mssqlTargetOn(session: MssqlSession, opts: MssqlTargetOptions): ApplyTarget {
+  return new MssqlTarget(session, opts);
+}
+
 export async function openMssqlTarget(db: DbConnection, opts: MssqlTargetOptions): Promise<ApplyTarget> {
-  return new MssqlTarget(await openMssqlSession(db, 'synctl exec'), opts);
+  return mssqlTargetOn(await openMssqlSession(db, 'synctl exec'), opts);
 }
