@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { ConnectionPool } from 'mssql';
+import { loadMssql } from '../../src/dialect/mssql/mssql-session';
 import { createDatabase, dropDatabase, harness, mariaConnect } from '../harness';
 import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
 
@@ -80,7 +81,7 @@ live('SQL Server live (MSSQL_URL set)', () => {
     requireBuiltCli();
     ms = parseMssqlUrl(MSSQL_URL!);
     if (ms.trustCert) process.env['SYNCTL_MSSQL_TRUST_CERT'] = '1';
-    const sql = await import('mssql');
+    const sql = await loadMssql();
     pool = await new sql.ConnectionPool({
       server: ms.host,
       port: ms.port,

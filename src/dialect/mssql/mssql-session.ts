@@ -44,9 +44,20 @@ export function mssqlLabel(db: DbConnection): string {
   return `mssql ${db.server}:${db.port}/${db.database || 'master'}`;
 }
 
+type MssqlModule = typeof import('mssql');
+
+/**
+ * The driver, loaded on first use. mssql is CommonJS: Node's import() puts its exports on
+ * `default` (cjs-module-lexer does not see through its re-export), a transpiler may not.
+ */
+export async function loadMssql(): Promise<MssqlModule> {
+  const mod = (await import('mssql')) as MssqlModule & { default?: MssqlModule };
+  return mod.default ?? mod;
+}
+
 export async function openMssqlSession(db: DbConnection, appName: string): Promise<MssqlSession> {
   const label = mssqlLabel(db);
-  const sql = await import('mssql');
+  const sql = await loadMssql();
   const mark = randomBytes(16).toString('hex');
   const pool: ConnectionPool = new sql.ConnectionPool({
     server: db.server,
