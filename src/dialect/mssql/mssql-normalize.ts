@@ -26,6 +26,9 @@ const SC = 'Latin1_General_100_CI_AS_SC';
 /** exact, case- and accent-sensitive equality of nvarchar */
 const BIN2 = 'Latin1_General_100_BIN2';
 
+/** One row, column n: 1 when the server has the UTF-8 collation the canonical text needs (SQL Server 2019+, Azure SQL). */
+export const MSSQL_UTF8_CHECK_SQL = `SELECT COUNT(*) AS n FROM sys.fn_helpcollations() WHERE name = '${UTF8_BIN2}'`;
+
 /** The text as UTF-8 bytes in code point order (varchar under a UTF-8 BIN2 collation). */
 export function mssqlUtf8(expr: string): string {
   return `CAST((${expr}) COLLATE ${UTF8_BIN2} AS varchar(max))`;

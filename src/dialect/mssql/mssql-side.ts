@@ -25,6 +25,7 @@ import {
   mssqlRowHash,
   mssqlRowText,
   mssqlValueParam,
+  MSSQL_UTF8_CHECK_SQL,
 } from './mssql-normalize';
 import { openMssqlSession, type MssqlSession } from './mssql-session';
 import { mssqlQuoteIdent } from './mssql-sql';
@@ -60,6 +61,8 @@ export class MssqlSide implements Side {
     let reader: MssqlSession | undefined;
     try {
       reader = await openMssqlSession(db, 'synctl verify');
+      const utf8 = (await reader.batch(MSSQL_UTF8_CHECK_SQL)).recordset?.[0]?.['n'];
+      if (Number(utf8) !== 1) throw new SynctlError('USAGE', `${label}: verify needs SQL Server 2019 or newer (UTF-8 collations, to hash text as the other engines do)`);
       const writer = await openMssqlSession(db, 'synctl verify repair');
       return new MssqlSide(label, reader, writer);
     } catch (e) {

@@ -17,6 +17,7 @@ import {
   mssqlRowHash,
   mssqlRowText,
   mssqlValueParam,
+  MSSQL_UTF8_CHECK_SQL,
 } from './mssql-normalize';
 import { mssqlText } from './mssql-side';
 import { toTsql } from './mssql-tsql';
@@ -118,6 +119,10 @@ describe('canonical text on SQL Server', () => {
       `SELECT COUNT(*) AS n, CAST(SUM(CAST(h AS decimal(38,0))) AS varchar(40)) AS a FROM (SELECT ${part} AS h FROM [s].[t] WHERE 1 = 1) d`,
     );
     expect(mssqlRowHash('x')).toBe(`LOWER(CONVERT(varchar(32), HASHBYTES('MD5', ${U8('x')}), 2))`);
+  });
+
+  test('a side first checks that the server has the UTF-8 collation (SQL Server 2019+)', () => {
+    expect(MSSQL_UTF8_CHECK_SQL).toBe("SELECT COUNT(*) AS n FROM sys.fn_helpcollations() WHERE name = 'Latin1_General_100_BIN2_UTF8'");
   });
 
   test("the digest's 60-bit slice is the same number as MySQL's CONV(SUBSTRING(MD5(t), 1, 15), 16, 10)", () => {
