@@ -44,7 +44,7 @@ function dbError(label: string, e: unknown): SynctlError {
   return new SynctlError('NET', `${label}: ${(e as Error).message}`, { side: label }, { cause: e });
 }
 
-/** The statement that opens verify's consistent read, or why it cannot. */
+/** Whether the database allows SNAPSHOT reads (snapshot_isolation_state 1), and its name for the error saying how to allow them. */
 export const SNAPSHOT_STATE_SQL = 'SELECT snapshot_isolation_state AS s, DB_NAME() AS db FROM sys.databases WHERE database_id = DB_ID()';
 
 export class MssqlSide implements Side {
