@@ -1,14 +1,17 @@
 /**
  * Compares one table pair.
  *
- * With a primary key: the source's key order is cut into chunks of `chunk` rows (the key of
- * the chunk-th row after the previous bound closes a chunk; the last chunk is open-ended so
- * target rows past the source's last key are seen). When SQL alone makes both sides print the
- * same canonical text, each side returns a digest of the chunk (count + a sum of per-row
- * hashes, order-independent); for a chunk whose digests differ each side lists (key, row
- * hash) and only the rows whose hashes differ are read in full. Otherwise every chunk is read.
- * Reading is keyset-paged (`chunk` rows per query) on both sides and
- * merged in key order, so memory stays at a few pages whatever the table size.
+ * With a primary key and SQL alone making both sides print the same canonical text: one
+ * source query takes the next `chunk` rows after the previous chunk in key order, numbers them
+ * (ROW_NUMBER) and returns, per bucket of chunk/BUCKETS rows, a digest (count + the sums of
+ * per-row hash parts: order-independent) and the key of the bucket's last row; the target then
+ * digests the same key range cut at those keys (a CASE tree), while the source already reads the
+ * next chunk. The last chunk is open-ended so target rows past the source's last key are seen.
+ * For a bucket whose digests differ each side lists (key, row hash) and only the rows whose
+ * hashes differ are read in full: a few differences cost a few buckets' hashes and a few rows.
+ * Otherwise (texts only JS can align, a row filter evaluated per row) every chunk is read:
+ * keyset-paged (`chunk` rows per query) on both sides and merged in key order, so memory stays
+ * at a few pages whatever the table size.
  * Without a primary key: both sides stream every row ordered by all canonical texts and the
  * two ordered multisets are merged (missing / extra only).
  */
@@ -43,20 +46,26 @@ const tuple = (xs: readonly string[]): string => (xs.length === 1 ? xs[0]! : `($
 /** select list with aliases: an unaliased `(id)::text` is named id, and ORDER BY id would then sort the text */
 const selectList = (exprs: readonly string[]): string => exprs.map((e, i) => `${e} AS synctl_v${i}`).join(', ');
 
-/** WHERE for lo < key <= hi (either bound may be absent), with its parameters. */
-function range(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): { sql: string; params: Text[] } {
+/** Binds key values as parameters (numbered after those already in `params`); the placeholder tuple. */
+function bindKey(s: SideSql, plan: PairPlan, values: readonly Text[], params: Text[]): string {
+  const ps = plan.keyIdx.map((ci, j) => s.side.keyParam(s.cols[ci]!, params.length + j + 1));
+  params.push(...values);
+  return tuple(ps);
+}
+
+/** WHERE for lo < key <= hi (either bound may be absent); its parameters are appended to `params`. */
+function rangeInto(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, params: Text[]): string {
   const parts: string[] = [];
-  const params: Text[] = [];
-  const bound = (op: string, values: readonly Text[]): void => {
-    const ps = plan.keyIdx.map((ci, j) => s.side.keyParam(s.cols[ci]!, params.length + j + 1));
-    params.push(...values);
-    parts.push(`${tuple(s.keyExprs)} ${op} ${tuple(ps)}`);
-  };
-  if (lo !== undefined) bound('>', lo);
-  if (hi !== undefined) bound('<=', hi);
+  if (lo !== undefined) parts.push(`${tuple(s.keyExprs)} > ${bindKey(s, plan, lo, params)}`);
+  if (hi !== undefined) parts.push(`${tuple(s.keyExprs)} <= ${bindKey(s, plan, hi, params)}`);
   const scope = scopeSql(s, plan);
   if (scope !== undefined) parts.push(scope);
-  return { sql: parts.length === 0 ? '1 = 1' : parts.join(' AND '), params };
+  return parts.length === 0 ? '1 = 1' : parts.join(' AND ');
+}
+
+function range(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): { sql: string; params: Text[] } {
+  const params: Text[] = [];
+  return { sql: rangeInto(s, plan, lo, hi, params), params };
 }
 
 /** The row filter as SQL for this side, when it is pushed down. */
@@ -83,11 +92,76 @@ async function upperBound(plan: PairPlan, lo: readonly Text[] | undefined, n: nu
   return rows[0];
 }
 
-async function digest(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): Promise<string> {
-  const w = range(s, plan, lo, hi);
-  const rows = await s.side.query(s.digest(w.sql), w.params);
-  const r = rows[0] ?? [];
-  return r.map((v) => v ?? '').join('/');
+/** Buckets per chunk: a chunk's digest comes per bucket, so a difference costs one bucket's listing, not the chunk's. */
+const BUCKETS = 20;
+
+/** One bucket's digest: row count and the sums of the per-row hash parts, as one text. */
+type Digests = Map<number, { n: number; digest: string }>;
+
+/** One source chunk: its buckets' digests and the upper key of each bucket (the last one's is the chunk's when full). */
+interface SourceChunk {
+  readonly digests: Digests;
+  readonly uppers: readonly Text[][];
+  /** the chunk holds `chunk` rows: more may follow after its last key */
+  readonly full: boolean;
+}
+
+const digestOf = (r: TextRow, from: number): { n: number; digest: string } => ({ n: Number(r[from]), digest: r.slice(from).join('/') });
+const partSums = (s: SideSql, col: (j: number) => string): string => s.parts.map((_p, j) => `SUM(${col(j)}) AS synctl_s${j}`).join(', ');
+
+/**
+ * The source's next chunk after `lo` in one query: its first `n` rows in key order, numbered,
+ * cut into buckets of `size`; per bucket the digest and the canonical key of its last row.
+ */
+async function sourceChunk(plan: PairPlan, lo: readonly Text[] | undefined, n: number, size: number): Promise<SourceChunk> {
+  const s = plan.src;
+  const params: Text[] = [];
+  const w = rangeInto(s, plan, lo, undefined, params);
+  const k = plan.keyIdx.length;
+  const keyCanon = plan.keyIdx.map((i, j) => `${s.canon[i]!} AS synctl_k${j}`);
+  const order = s.keyExprs.map((e, j) => `${e} AS synctl_o${j}`);
+  const parts = s.parts.map((e, j) => `${e} AS synctl_p${j}`);
+  const first = `SELECT ${[...keyCanon, ...order, ...parts].join(', ')} FROM ${s.from} WHERE ${w} ORDER BY ${s.keyExprs.join(', ')} LIMIT ${n}`;
+  const numbered = `SELECT d1.*, ROW_NUMBER() OVER (ORDER BY ${s.keyExprs.map((_e, j) => `synctl_o${j}`).join(', ')}) AS synctl_rn FROM (${first}) d1`;
+  const g = `FLOOR((synctl_rn - 1) / ${size})`;
+  const last = Array.from({ length: k }, (_x, j) => `MAX(CASE WHEN synctl_rn % ${size} = 0 OR synctl_rn = ${n} THEN synctl_k${j} END)`);
+  const rows = await s.side.query(
+    `SELECT ${g} AS synctl_g, ${last.join(', ')}, COUNT(*) AS synctl_n, ${partSums(s, (j) => `synctl_p${j}`)} FROM (${numbered}) d2 GROUP BY ${g}`,
+    params,
+  );
+  rows.sort((x, y) => Number(x[0]) - Number(y[0]));
+  const digests: Digests = new Map();
+  let total = 0;
+  for (const [b, r] of rows.entries()) {
+    const d = digestOf(r, 1 + k);
+    digests.set(b, d);
+    total += d.n;
+  }
+  return { digests, uppers: rows.map((r) => r.slice(1, 1 + k)), full: total === n };
+}
+
+/** Bucket number of a row: a CASE tree over the bucket bounds (key <= bound j: bucket j or lower). */
+function bucketExpr(s: SideSql, plan: PairPlan, bounds: readonly Text[][], params: Text[]): string {
+  const tree = (lo: number, hi: number): string => {
+    if (lo === hi) return String(lo);
+    const mid = (lo + hi) >> 1;
+    const p = bindKey(s, plan, bounds[mid]!, params);
+    return `CASE WHEN ${tuple(s.keyExprs)} <= ${p} THEN ${tree(lo, mid)} ELSE ${tree(mid + 1, hi)} END`;
+  };
+  return tree(0, bounds.length);
+}
+
+/** Per-bucket digests of lo < key <= hi on one side, buckets cut at `bounds` (the source's bucket upper keys). */
+async function bucketDigests(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, bounds: readonly Text[][]): Promise<Digests> {
+  const params: Text[] = [];
+  const g = bucketExpr(s, plan, bounds, params);
+  const w = rangeInto(s, plan, lo, hi, params);
+  const parts = s.parts.map((e, j) => `${e} AS synctl_p${j}`);
+  const rows = await s.side.query(
+    `SELECT synctl_g, COUNT(*) AS synctl_n, ${partSums(s, (j) => `synctl_p${j}`)} FROM (SELECT ${g} AS synctl_g, ${parts.join(', ')} FROM ${s.from} WHERE ${w}) d GROUP BY synctl_g`,
+    params,
+  );
+  return new Map(rows.map((r) => [Number(r[0]), digestOf(r, 1)]));
 }
 
 /** Rows of lo < key <= hi in key order, `page` at a time. Keys are kept raw (SQL text) for the next page. */
@@ -155,12 +229,17 @@ async function merge(plan: PairPlan, a: AsyncGenerator<TextRow>, b: AsyncGenerat
 /** Differing keys fetched per query when a chunk is read by key. */
 const KEYS_PER_READ = 500;
 
-/** (canonical key..., row hash) of every row of lo < key <= hi, in key order (at most a chunk). */
+/** (canonical key..., row hash parts...) of every row of lo < key <= hi, in key order (at most two buckets). */
 async function rowHashes(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined): Promise<TextRow[]> {
   const w = range(s, plan, lo, hi);
   const keyCanon = plan.keyIdx.map((i) => s.canon[i]!);
-  return s.side.query(`SELECT ${selectList([...keyCanon, s.rowHash])} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')}`, w.params);
+  return s.side.query(`SELECT ${selectList([...keyCanon, ...s.parts])} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')}`, w.params);
 }
+
+const sameFrom = (a: TextRow, b: TextRow, from: number): boolean => {
+  for (let i = from; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 /** Keys whose row is on one side only or hashes differently; counts the equal rows. */
 function differingKeys(plan: PairPlan, a: readonly TextRow[], b: readonly TextRow[], st: CompareStats): Text[][] {
@@ -173,7 +252,7 @@ function differingKeys(plan: PairPlan, a: readonly TextRow[], b: readonly TextRo
     if (c < 0) out.push(a[i++]!.slice(0, k));
     else if (c > 0) out.push(b[j++]!.slice(0, k));
     else {
-      if (a[i]![k] === b[j]![k]) st.rowsCompared++;
+      if (sameFrom(a[i]!, b[j]!, k)) st.rowsCompared++;
       else out.push(a[i]!.slice(0, k));
       i++;
       j++;
@@ -214,33 +293,61 @@ export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: D
   st.method = plan.dbHash ? 'chunk-hash' : 'rows';
   const read = (lo: Text[] | undefined, hi: Text[] | undefined): Promise<void> =>
     merge(plan, pages(plan.src, plan, lo, hi, n, st), pages(plan.dst, plan, lo, hi, n, st), st, sink);
-  const check = async (lo: Text[] | undefined, hi: Text[] | undefined): Promise<void> => {
-    if (!plan.dbHash) {
+  if (!plan.dbHash) {
+    // texts only JS can align (float, JSON across engines) or a row filter evaluated per row
+    let lo: Text[] | undefined;
+    for (;;) {
+      const hi = await upperBound(plan, lo, n);
+      st.chunks++;
       st.chunksDescended++;
-      return read(lo, hi);
+      await read(lo, hi);
+      opts.progress?.(st);
+      if (hi === undefined) return st;
+      lo = hi;
     }
-    const [ds, dt] = await Promise.all([digest(plan.src, plan, lo, hi), digest(plan.dst, plan, lo, hi)]);
-    if (ds === dt) {
-      st.rowsCompared += Number(ds.split('/')[0]);
-      return;
-    }
-    st.chunksDescended++;
-    // more rows than a chunk on a side (a target with many rows past the source's last key):
-    // paged reading keeps memory bounded where a hash listing would not
-    if (Number(ds.split('/')[0]) > 2 * n || Number(dt.split('/')[0]) > 2 * n) return read(lo, hi);
-    // a differing chunk: each side lists (key, row hash), compared here, and only the rows
-    // whose hashes differ are read, so a few differences cost a few rows
+  }
+  const size = Math.ceil(n / BUCKETS);
+  /** A bucket whose digests differ: list (key, row hash) per side and read only the rows whose hashes differ. */
+  const descend = async (lo: Text[] | undefined, hi: Text[] | undefined, rows: number): Promise<void> => {
+    // many more rows than a bucket on a side (a target with many rows past the source's last
+    // key): paged reading keeps memory bounded where a hash listing would not
+    if (rows > 2 * size) return read(lo, hi);
     const [hs, ht] = await Promise.all([rowHashes(plan.src, plan, lo, hi), rowHashes(plan.dst, plan, lo, hi)]);
     const keys = differingKeys(plan, hs, ht, st);
     await merge(plan, rowsByKeys(plan.src, plan, lo, hi, keys, st), rowsByKeys(plan.dst, plan, lo, hi, keys, st), st, sink);
   };
+  // the source's next chunk is read while the target hashes the current one
+  let current = sourceChunk(plan, undefined, n, size);
+  let next: Promise<SourceChunk> | undefined;
   let lo: Text[] | undefined;
-  for (;;) {
-    const hi = await upperBound(plan, lo, n);
-    st.chunks++;
-    await check(lo, hi);
-    opts.progress?.(st);
-    if (hi === undefined) return st;
-    lo = hi;
+  try {
+    for (;;) {
+      const sc = await current;
+      const hi = sc.full ? sc.uppers[sc.uppers.length - 1] : undefined;
+      next = hi === undefined ? undefined : sourceChunk(plan, hi, n, size);
+      next?.catch(() => undefined); // awaited in turn (or in finally); not an unhandled rejection meanwhile
+      const bounds = sc.uppers.slice(0, -1);
+      const dt = await bucketDigests(plan.dst, plan, lo, hi, bounds);
+      st.chunks++;
+      let descended = false;
+      for (let b = 0; b <= bounds.length; b++) {
+        const x = sc.digests.get(b);
+        const y = dt.get(b);
+        if (x !== undefined && y !== undefined && x.digest === y.digest) {
+          st.rowsCompared += x.n;
+          continue;
+        }
+        if (x === undefined && y === undefined) continue;
+        descended = true;
+        await descend(b === 0 ? lo : bounds[b - 1], b < bounds.length ? bounds[b] : hi, Math.max(x?.n ?? 0, y?.n ?? 0));
+      }
+      if (descended) st.chunksDescended++;
+      opts.progress?.(st);
+      if (next === undefined) return st;
+      current = next;
+      lo = hi;
+    }
+  } finally {
+    await next?.catch(() => undefined);
   }
 }

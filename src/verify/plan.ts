@@ -16,10 +16,8 @@ export interface SideSql {
   /** canonical text expression per paired column */
   readonly canon: readonly string[];
   readonly keyExprs: readonly string[];
-  /** the chunk digest query for a WHERE clause */
-  readonly digest: (where: string) => string;
-  /** one row's hash (same function as the digest's), for listing a differing chunk */
-  readonly rowHash: string;
+  /** integer hashes of one row (the side's hashParts): digests sum them, a differing bucket lists them */
+  readonly parts: readonly string[];
 }
 
 export interface PairPlan {
@@ -89,8 +87,7 @@ export function planPair(
       cols,
       canon,
       keyExprs: keyIdx.map((i) => side.keyExpr(cols[i]!, q[i]!)),
-      digest: (where) => (fast ? side.fastDigestSql(text, from, where) : side.digestSql(text, from, where)),
-      rowHash: side.rowHash(text, fast),
+      parts: side.hashParts(text, fast),
     };
   };
   const src = sideSql(sides.src, source, srcCols);

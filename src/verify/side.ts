@@ -11,14 +11,14 @@ import { SynctlError } from '../errors';
 import {
   MYSQL_SESSION_SETUP,
   mysqlCanonExpr,
-  mysqlChunkDigestSql,
+  mysqlCanonicalHashParts,
   mysqlFilterLike,
   mysqlFilterLiteral,
   mysqlFilterOperand,
   mysqlFastDigestKind,
-  mysqlFastDigestSql,
+  mysqlFastHashParts,
+  mysqlHasWindowFunctions,
   mysqlRawRowText,
-  mysqlRowHash,
   type FilterOperand,
   mysqlKeyExpr,
   mysqlKeyParam,
@@ -29,12 +29,11 @@ import {
 import {
   PG_SESSION_SETUP,
   pgCanonExpr,
-  pgChunkDigestSql,
   pgFilterLike,
   pgFilterLiteral,
   pgFilterOperand,
+  pgHashParts,
   pgRawRowText,
-  pgRowHash,
   pgKeyExpr,
   pgKeyParam,
   pgQuoteIdent,
@@ -66,16 +65,17 @@ export interface Side {
   keyParam(col: VColumn, n: number): string;
   valueParam(col: VColumn, n: number): string;
   rowText(exprs: readonly string[]): string;
-  digestSql(rowText: string, from: string, where: string): string;
   /**
-   * Same engine and column types on both sides: a cheaper digest over the stored values' own
+   * Same engine and column types on both sides: a cheaper hash over the stored values' own
    * text. Used only when both sides name the same `fastDigest`.
    */
   readonly fastDigest: string;
   rawRowText(cols: readonly { q: string; kind: VColumn['kind'] }[]): string;
-  fastDigestSql(rowText: string, from: string, where: string): string;
-  /** one row's hash (the fast digest's function when `fast`), for listing a differing chunk */
-  rowHash(rowText: string, fast: boolean): string;
+  /**
+   * Integer expressions hashing one row's text (the fast hash's when `fast`): a digest is the
+   * row count and their sums, computed alike on both sides; listed per row in a differing bucket.
+   */
+  hashParts(rowText: string, fast: boolean): string[];
   /** ORDER BY term for a canonical text when rows have no key (code point order, NULL first) */
   orderText(expr: string): string;
   nullSafeEq(expr: string, param: string): string;
@@ -130,7 +130,13 @@ class MysqlSide implements Side {
         await w.query(s);
       }
       const [v] = await p.query<RowDataPacket[]>({ sql: 'SELECT VERSION()', rowsAsArray: true });
-      return new MysqlSide(label, core, p, w, String((v as unknown as unknown[][])[0]?.[0] ?? ''));
+      const version = String((v as unknown as unknown[][])[0]?.[0] ?? '');
+      if (!mysqlHasWindowFunctions(version)) {
+        await p.end().catch(() => undefined);
+        await w.end().catch(() => undefined);
+        throw new SynctlError('USAGE', `${label}: verify needs MySQL 8.0+ or MariaDB 10.2+ (window functions); the server is ${version}`);
+      }
+      return new MysqlSide(label, core, p, w, version);
     } catch (e) {
       throw dbError(label, e);
     }
@@ -196,13 +202,9 @@ class MysqlSide implements Side {
     return mysqlValueParam(col.kind);
   }
   rowText = mysqlRowText;
-  digestSql = mysqlChunkDigestSql;
   rawRowText = mysqlRawRowText;
-  fastDigestSql(rowText: string, from: string, where: string): string {
-    return mysqlFastDigestSql(this.fastDigest, rowText, from, where);
-  }
-  rowHash(rowText: string, fast: boolean): string {
-    return mysqlRowHash(fast ? this.fastDigest : 'canonical', rowText);
+  hashParts(rowText: string, fast: boolean): string[] {
+    return fast ? mysqlFastHashParts(this.fastDigest, rowText) : mysqlCanonicalHashParts(rowText);
   }
   orderText(expr: string): string {
     return `CAST(${expr} AS BINARY)`;
@@ -314,12 +316,10 @@ class PgSide implements Side {
     return pgValueParam(col.kind, n, col.type);
   }
   rowText = pgRowText;
-  digestSql = pgChunkDigestSql;
   readonly fastDigest = 'pg-md5';
   rawRowText = pgRawRowText;
-  fastDigestSql = pgChunkDigestSql;
-  rowHash(rowText: string): string {
-    return pgRowHash(rowText);
+  hashParts(rowText: string): string[] {
+    return pgHashParts(rowText);
   }
   orderText(expr: string): string {
     return `(${expr}) COLLATE "C" NULLS FIRST`;

@@ -327,16 +327,16 @@ describe.each(PAIRS)('verify $name', ({ name, src, dst }) => {
 });
 
 describe('verify refuses what it cannot do', () => {
-  test('SQL Server is not supported yet', async () => {
+  test('an unreachable SQL Server side is one clear error naming it', async () => {
     const file = path.join(harness().tmpDir, 'verify-mssql.hs');
     fs.writeFileSync(
       file,
       `<dmhs><base><siteid>1</siteid></base>
-  <cpt><db_type>MSSQL</db_type><db_server>127.0.0.1</db_server><db_user>sa</db_user><db_pwd>x</db_pwd>
+  <cpt><db_type>MSSQL</db_type><db_server>127.0.0.1</db_server><db_port>1</db_port><db_user>sa</db_user><db_pwd>x</db_pwd>
     <send><ip>127.0.0.1</ip><data_port>15346</data_port></send></cpt>
   <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_user>u</db_user><db_pwd>x</db_pwd><recv><data_port>15347</data_port></recv></exec></dmhs>`,
     );
-    await expect(verifyCommand({ config: file, condition: "SCH.NAME='dbo'" })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/SQL Server/) });
+    await expect(verifyCommand({ config: file, condition: "SCH.NAME='dbo'" })).rejects.toMatchObject({ code: 'DB', message: expect.stringMatching(/^mssql 127\.0\.0\.1:1\/master: cannot connect as sa: /) });
   });
 
   test('a config without <exec> is a usage error', async () => {

@@ -130,15 +130,13 @@ export function mysqlRowText(exprs: readonly string[]): string {
 }
 
 /**
- * Order-independent chunk digest: row count and the sum of a 60-bit slice of each row's MD5.
- * Independent of row order so that collations never matter; the PostgreSQL twin computes the
- * same numbers. (One slice: CONV is the costly part, and 60 bits per chunk is plenty.)
+ * Per-row hash parts over the canonical row text: the 60-bit head of its MD5 as an integer.
+ * A chunk's digest is the row count and the sum of each part (verify/compare.ts), so it is
+ * independent of row order (collations never matter); PostgreSQL's twin gives the same
+ * numbers. (One slice: CONV is the costly part, and 60 bits per bucket is plenty.)
  */
-export function mysqlChunkDigestSql(rowText: string, from: string, where: string): string {
-  return (
-    `SELECT COUNT(*) AS n, CAST(SUM(CAST(CONV(SUBSTRING(h, 1, 15), 16, 10) AS UNSIGNED)) AS CHAR) AS a ` +
-    `FROM (SELECT MD5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
-  );
+export function mysqlCanonicalHashParts(rowText: string): string[] {
+  return [`CAST(CONV(SUBSTRING(MD5(${rowText}), 1, 15), 16, 10) AS UNSIGNED)`];
 }
 
 /**
@@ -156,6 +154,14 @@ export function mysqlRawRowText(cols: readonly { q: string; kind: ColKind }[]): 
   return `CONCAT_WS('#', ${fields.join(', ')}, CONCAT(${cols.map(({ q }) => `ISNULL(${q})`).join(', ')}))`;
 }
 
+/** The server has window functions (MySQL 8.0+, MariaDB 10.2+), which verify's chunk query numbers rows with. */
+export function mysqlHasWindowFunctions(version: string): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (m === null) return true; // an unknown form: let the query say
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return /mariadb/i.test(version) ? major > 10 || (major === 10 && minor >= 2) : major >= 8;
+}
+
 /** Which same-engine digest a server computes: CRC32 + CRC32C (MariaDB 10.8+), else MD5. */
 export function mysqlFastDigestKind(version: string): 'crc32+crc32c' | 'md5' {
   const m = /^(\d+)\.(\d+)/.exec(version);
@@ -163,15 +169,9 @@ export function mysqlFastDigestKind(version: string): 'crc32+crc32c' | 'md5' {
   return mariadb && m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 8)) ? 'crc32+crc32c' : 'md5';
 }
 
-/** The chunk digest over mysqlRawRowText: two 32-bit CRCs of different polynomials summed, or MD5. */
-export function mysqlFastDigestSql(kind: 'crc32+crc32c' | 'md5', rowText: string, from: string, where: string): string {
-  if (kind === 'md5') return mysqlChunkDigestSql(rowText, from, where);
-  return `SELECT COUNT(*) AS n, CAST(SUM(CRC32(h)) AS CHAR) AS a, CAST(SUM(CRC32C(h)) AS CHAR) AS b FROM (SELECT ${rowText} AS h FROM ${from} WHERE ${where}) d`;
-}
-
-/** One row's hash as text, listed per row for a differing chunk (the digest's own function). */
-export function mysqlRowHash(kind: 'crc32+crc32c' | 'md5' | 'canonical', rowText: string): string {
-  return kind === 'crc32+crc32c' ? `CONCAT(CRC32(${rowText}), ':', CRC32C(${rowText}))` : `MD5(${rowText})`;
+/** Per-row hash parts over mysqlRawRowText: two 32-bit CRCs of different polynomials (64 bits), or MD5's head. */
+export function mysqlFastHashParts(kind: 'crc32+crc32c' | 'md5', rowText: string): string[] {
+  return kind === 'md5' ? mysqlCanonicalHashParts(rowText) : [`CRC32(${rowText})`, `CRC32C(${rowText})`];
 }
 
 /**

@@ -114,17 +114,9 @@ export function pgRowText(exprs: readonly string[]): string {
   return exprs.map((e) => `COALESCE(char_length(${e})::text || ':' || ${e}, 'N')`).join(" || ',' || ");
 }
 
-/** Twin of mysqlChunkDigestSql: same count and sum of a 60-bit MD5 slice. */
-export function pgChunkDigestSql(rowText: string, from: string, where: string): string {
-  return (
-    `SELECT count(*)::text AS n, sum(('x' || substr(h, 1, 15))::bit(60)::bigint)::text AS a ` +
-    `FROM (SELECT md5(${rowText}) AS h FROM ${from} WHERE ${where}) d`
-  );
-}
-
-/** One row's hash, listed per row for a differing chunk. */
-export function pgRowHash(rowText: string): string {
-  return `md5(${rowText})`;
+/** Twin of mysqlCanonicalHashParts: the 60-bit head of the row text's MD5 as an integer. */
+export function pgHashParts(rowText: string): string[] {
+  return [`('x' || substr(md5(${rowText}), 1, 15))::bit(60)::bigint`];
 }
 
 /** Same engine, same column types: the row value's own text (ROW(...)::text quotes every field). */
