@@ -57,6 +57,12 @@ describe('parseCopyMasks', () => {
     ['DICT|THREAD|4', 'THREAD only applies when rows are copied'],
     ['CREATE|WHERE|"x"', 'WHERE only applies when rows are copied'],
     ['INSERT|WHERE|"a"|ROWID_FILE|"f"', 'ROWID_FILE and WHERE both choose the source rows'],
+    ['DELETE|WHERE|"id > 5"', 'DELETE removes the target rows the WHERE selects before they are copied again: it needs INSERT or REPLACE'],
+    ['DELETE|UPDATE', 'DELETE removes the target rows'],
+    ['CREATE|UPDATE', 'UPDATE changes rows the target has, CREATE leaves it none'],
+    ['TRUNCATE|UPDATE', 'UPDATE changes rows the target has, TRUNCATE leaves it none'],
+    ['DICT|TRYTIMES|3', 'TRYTIMES only applies when rows are copied'],
+    ['DICT|GROUP|3', 'GROUP only applies when rows are copied'],
     ['DICT|EXTENT', 'EXTENT splits by Oracle extents'],
     ['INSERT|BLOCKS|100', 'BLOCKS sizes Oracle extent groups'],
   ];

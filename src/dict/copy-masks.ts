@@ -202,11 +202,15 @@ function checkCombination(m: CopyMasks): void {
   const rowMode = rowModes.length === 1;
   if (has('BLOB') && !has('UPDATE')) fail('BLOB re-copies LOB columns of existing rows: it needs UPDATE');
   if (has('BACKUP') && rowMode) fail(`BACKUP loads through a backup file: it replaces ${rowModes[0]}, do not give both`);
+  if (has('DELETE') && !has('INSERT') && !has('REPLACE')) fail('DELETE removes the target rows the WHERE selects before they are copied again: it needs INSERT or REPLACE');
+  if (has('UPDATE')) {
+    for (const x of ['CREATE', 'TRUNCATE'] as const) if (has(x)) fail(`UPDATE changes rows the target has, ${x} leaves it none: give one of them`);
+  }
   if (has('CONTINUE')) {
     if (!rowMode) fail('CONTINUE resumes an interrupted row copy: it needs INSERT, REPLACE or UPDATE');
     for (const x of ['DROP', 'TRUNCATE', 'DELETE'] as const) if (has(x)) fail(`CONTINUE resumes a load, ${x} starts it over: give one of them`);
   }
-  for (const x of ['THREAD', 'GROUP', 'ROWS', 'WHERE', 'AS', 'ROWID_FILE'] as const) {
+  for (const x of ['THREAD', 'GROUP', 'ROWS', 'WHERE', 'AS', 'ROWID_FILE', 'TRYTIMES'] as const) {
     if (has(x) && !rowMode && !has('BACKUP')) fail(`${x} only applies when rows are copied (INSERT, REPLACE or UPDATE)`);
   }
   if (has('ROWID_FILE') && has('WHERE')) fail('ROWID_FILE and WHERE both choose the source rows: give one of them');

@@ -22,9 +22,25 @@ export interface ChunkWriter {
   close(): Promise<void>;
 }
 
+/**
+ * How rows meet the target's rows: 'insert' adds them (a duplicate key fails the chunk),
+ * 'replace' overwrites the row with the same key or adds it, 'update' changes only the
+ * rows the target has (by key). 'replace' and 'update' write a chunk into a session
+ * temporary table first and merge it into the table at commit.
+ */
+export type RowMode = 'insert' | 'replace' | 'update';
+
 /** What a writer writes: the source table bound to its target table; only bound columns are written. */
 export interface BulkTarget {
   readonly bound: BoundTable;
   /** source column indexes to write, in order (bound columns that the target accepts values for) */
   readonly columns: readonly number[];
+  readonly mode: RowMode;
+}
+
+/** Target column names of a merge: the written columns, the key among them, the others. */
+export function mergeColumns(t: BulkTarget): { all: string[]; key: string[]; set: string[] } {
+  const name = (i: number): string => t.bound.columns[i]!.name;
+  const keys = new Set(t.bound.key);
+  return { all: t.columns.map(name), key: t.bound.key.map(name), set: t.columns.filter((i) => !keys.has(i)).map(name) };
 }

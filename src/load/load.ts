@@ -31,14 +31,16 @@ import type { ApplyTarget } from '../exec/target';
 import type { Value } from '../model/value';
 import { formatPosition } from '../model/position';
 import type { Condition } from '../dict/condition';
-import type { BulkTarget, ChunkWriter } from './chunk-writer';
+import type { BulkTarget, ChunkWriter, RowMode } from './chunk-writer';
+import { parseAsList, type AsItem } from './as-columns';
 import { planTables, type TablePlan } from './plan';
 import { backupRefusal, countRowsSql, createTargetSchema, dumpAndRestore } from './backup';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
 import { parseSeqidRow, type ChunksDone, type SeqidSql, type TargetEngine } from './seqid';
 import { openBulkWriter, seqidSql, targetEngine } from './target-engine';
-import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, pumpRows } from './source-snapshot';
+import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, pumpRows, type SourceSession, type StoredKey } from './source-snapshot';
+import { quoteIdent } from '../dialect/mysql/mysql-sql';
 import { converterFor, type RawValue } from './source-values';
 import { tableDdl, type TableDdl } from './target-ddl';
 
@@ -95,8 +97,13 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   const { cpt, exec, masks } = input;
   const engine = targetEngine(exec);
   const has = (m: string): boolean => masks.flags.has(m as never);
-  const insert = has('INSERT');
+  const mode: RowMode | undefined = has('INSERT') ? 'insert' : has('REPLACE') ? 'replace' : has('UPDATE') ? 'update' : undefined;
   const { tables, skipped } = await planTables(input.sourceConn, input.condition, input.entries, cpt, exec);
+  // AS is checked against every table before anything is written
+  const asItems = masks.as === undefined ? [] : parseAsList(masks.as);
+  const computed = new Map(tables.map((p) => [p, computedColumns(p, asItems)]));
+  const keyless = mode === 'replace' || mode === 'update' ? tables.find((p) => p.key.length === 0) : undefined;
+  if (keyless) throw new SynctlError('USAGE', `${keyless.sourceName} -> ${keyless.targetName}: ${mode!.toUpperCase()} matches rows by key: the table has no primary or unique key`);
   if (has('BACKUP')) {
     // refused before anything is written to the target
     const why =
@@ -117,7 +124,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
       if (has('CONTINUE') && row?.status === 'done') jobs.push({ plan: p, doneBefore: true });
       else if (has('CONTINUE') && row?.status === 'loading') jobs.push({ plan: p, doneBefore: false, resume: { pos: row.pos, chunks: row.chunks } });
       else {
-        if (insert && row?.status === 'loading' && !has('TRUNCATE') && !has('DROP')) {
+        if (mode === 'insert' && row?.status === 'loading' && !has('TRUNCATE') && !has('DROP') && !has('DELETE')) {
           throw fail(p, 'an earlier load stopped half-way (DMHS_TABLE_SEQID STATUS loading): give CONTINUE to resume it, or TRUNCATE|INSERT to start over');
         }
         jobs.push({ plan: p, doneBefore: false });
@@ -127,7 +134,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
       await announce(control, seq, jobs, input.sourceConn);
       return { tables: await runBackup(input, control, seq, tables, progress), skipped, seconds: (Date.now() - t0) / 1000 };
     }
-    if (insert) await announce(control, seq, jobs, input.sourceConn);
+    if (mode !== undefined) await announce(control, seq, jobs, input.sourceConn);
 
     const reports: TableLoadReport[] = [];
     let firstError: unknown;
@@ -140,7 +147,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
         const job = queue.shift();
         if (job === undefined) return;
         try {
-          reports.push(await loadTable(job, { input, engine, control, seq, progress, insert, has }));
+          reports.push(await loadTable(job, { input, engine, control, seq, progress, mode, has, computed }));
         } catch (e) {
           firstError ??= e;
         }
@@ -230,8 +237,26 @@ interface Ctx {
   readonly control: Control;
   readonly seq: SeqidSql;
   readonly progress: LoadProgress;
-  readonly insert: boolean;
+  /** how rows are written; undefined: structure only */
+  readonly mode: RowMode | undefined;
   readonly has: (m: string) => boolean;
+  /** AS: per table, source column index -> SELECT expression */
+  readonly computed: ReadonlyMap<TablePlan, ReadonlyMap<number, string>>;
+}
+
+/** AS items as source column index -> expression of one table; refused when a column is not copied or is a key column. */
+function computedColumns(p: TablePlan, items: readonly AsItem[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const a of items) {
+    const c = a.column.toLowerCase();
+    const i = p.entry.columns.findIndex((col, j) => p.target.columns[j]?.toLowerCase() === c || (p.target.columns[j] !== undefined && col.name.toLowerCase() === c));
+    if (i < 0) throw new SynctlError('USAGE', `AS|"... AS ${a.column}": ${p.sourceName} has no column ${a.column} copied into ${p.targetName}`);
+    if (p.key.includes(p.entry.columns[i]!.name)) {
+      throw new SynctlError('USAGE', `AS|"... AS ${a.column}": ${a.column} is a key column of ${p.sourceName}: rows are read, resumed and matched by it, it cannot be computed`);
+    }
+    out.set(i, a.expr);
+  }
+  return out;
 }
 
 function bind(p: TablePlan, ctx: Ctx, target: Awaited<ReturnType<ApplyTarget['table']>>): BulkTarget {
@@ -250,11 +275,9 @@ function bind(p: TablePlan, ctx: Ctx, target: Awaited<ReturnType<ApplyTarget['ta
     return [i];
   });
   if (columns.length === 0) throw fail(p, 'no source column has a target column of the same (mapped) name');
-  return { bound, columns };
-}
-
-async function openWriter(ctx: Ctx, t: BulkTarget): Promise<ChunkWriter> {
-  return openBulkWriter(ctx.engine, ctx.input.exec, t);
+  const mode = ctx.mode ?? 'insert';
+  if (mode !== 'insert' && bound.keyless) throw fail(p, `${mode.toUpperCase()} matches rows by key: the table has no primary or unique key`);
+  return { bound, columns, mode };
 }
 
 async function runDdl(writer: { run(sql: string): Promise<void> }, statements: readonly string[], p: TablePlan, what: string, ignoreDuplicate = false): Promise<number> {
@@ -275,9 +298,9 @@ async function runDdl(writer: { run(sql: string): Promise<void> }, statements: r
 async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
   const t0 = Date.now();
   const p = job.plan;
-  const { control, seq, engine } = ctx;
+  const { control, seq } = ctx;
   const needDdl = ctx.has('CREATE') || ctx.has('INDEX');
-  const ddl: TableDdl | undefined = needDdl ? await tableDdl(engine, p, ctx.input.sourceConn) : undefined;
+  const ddl: TableDdl | undefined = needDdl ? await tableDdl(ctx.engine, p, ctx.input.sourceConn) : undefined;
   const base = { source: p.sourceName, target: p.targetName };
 
   if (job.doneBefore) {
@@ -305,30 +328,63 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
     if (existing === undefined) throw fail(p, 'TRUNCATE: the target table does not exist (give CREATE)');
     await control.run([control.writer.truncate(bind(p, ctx, existing).bound)]);
   }
-  if (!ctx.insert) {
+  if (ctx.has('DELETE')) {
+    // the rows the copy is about to write again: those the WHERE selects (run on the target as given), else all
+    if (existing === undefined) throw fail(p, 'DELETE: the target table does not exist (give CREATE)');
+    const where = ctx.input.masks.where;
+    const sql = `DELETE FROM ${control.writer.tableName(bind(p, ctx, existing).bound)}${where === undefined ? '' : ` WHERE ${where}`}`;
+    const [n] = await control.run([sql]).catch((e: unknown) => {
+      throw fail(p, `DELETE failed (the WHERE runs on the target too): ${(e as Error).message} (statement: ${sql.slice(0, 160)})`);
+    });
+    ctx.progress.note(`${p.targetName}: ${n ?? 0} rows deleted`);
+  }
+  if (ctx.mode === undefined) {
     const idx = ctx.has('INDEX') && ddl ? await withControl(control, (w) => runDdl(w, ddl.indexes, p, 'INDEX', true)) : 0;
     ctx.progress.done(p.targetName, 'structure only');
     return { ...base, status: 'structure', position: '', rows: 0, chunks: 0, rowsBefore: 0, chunksBefore: 0, indexes: idx, seconds: (Date.now() - t0) / 1000 };
   }
 
   const target = bind(p, ctx, existing);
-  const writer = await openWriter(ctx, target);
   const geometry = p.entry.columns.some((c) => /geometry|point|linestring|polygon|geomcollection|geometrycollection/.test(c.dataType));
-  const source = await openSource(ctx.input.cpt, { geometry });
-  try {
-    const snap = formatPosition(await startSnapshot(source, ctx.has('NOLOCK')));
-    const pos = job.resume?.pos ?? snap;
-    if (job.resume === undefined) await writer.run(seq.setPosition(p.target.schema, p.target.table, pos));
-    const before = job.resume?.chunks ?? { chunks: 0, rows: 0 };
-    const out = await copyChunks(p, target, writer, source, before, ctx);
-    await endSnapshot(source);
-    const idx = ctx.has('INDEX') && ddl ? await runDdl(writer, ddl.indexes, p, 'INDEX', true) : 0;
-    ctx.progress.done(p.targetName, `${out.rows} rows in ${out.chunks} chunks${before.chunks > 0 ? ` (${before.chunks} chunks, ${before.rows} rows loaded before)` : ''}`);
-    return { ...base, status: 'loaded', position: pos, rows: out.rows, chunks: out.chunks, rowsBefore: before.rows, chunksBefore: before.chunks, indexes: idx, seconds: (Date.now() - t0) / 1000 };
-  } finally {
-    await source.conn.end().catch(() => undefined);
-    await writer.close();
+  const before = job.resume?.chunks ?? { chunks: 0, rows: 0 };
+  const state: CopyState = { done: before, rows: 0, chunks: 0 };
+  let pos = job.resume?.pos;
+  const tries = ctx.input.masks.tryTimes ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    let writer: ChunkWriter | undefined;
+    let source: SourceSession | undefined;
+    try {
+      writer = await openBulkWriter(ctx.engine, ctx.input.exec, target);
+      source = await openSource(ctx.input.cpt, { geometry });
+      // a retry reads the rest from a newer snapshot and keeps the first POS (as CONTINUE does)
+      const snap = formatPosition(await startSnapshot(source, ctx.has('NOLOCK')));
+      if (pos === undefined) {
+        await writer.run(seq.setPosition(p.target.schema, p.target.table, snap));
+        pos = snap;
+      }
+      await copyChunks(p, target, writer, source, state, ctx);
+      await endSnapshot(source);
+      const idx = ctx.has('INDEX') && ddl ? await runDdl(writer, ddl.indexes, p, 'INDEX', true) : 0;
+      ctx.progress.done(p.targetName, `${state.rows} rows in ${state.chunks} chunks${before.chunks > 0 ? ` (${before.chunks} chunks, ${before.rows} rows loaded before)` : ''}`);
+      return { ...base, status: 'loaded', position: pos, rows: state.rows, chunks: state.chunks, rowsBefore: before.rows, chunksBefore: before.chunks, indexes: idx, seconds: (Date.now() - t0) / 1000 };
+    } catch (e) {
+      if (attempt >= tries || !retryable(e)) throw e;
+      ctx.progress.note(`${p.targetName}: ${(e as Error).message}; trying again after chunk ${state.done.chunks} (${attempt + 1} of TRYTIMES|${tries})`);
+      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
+    } finally {
+      await source?.conn.end().catch(() => undefined);
+      await writer?.close();
+    }
   }
+}
+
+/** TRYTIMES retries a chunk that failed on the way (connection lost, deadlock), not one that cannot succeed. */
+function retryable(e: unknown): boolean {
+  const cause = (e as { cause?: unknown }).cause ?? e;
+  const err = cause as { code?: string; errno?: number };
+  if (isSynctlError(cause) && cause.code === 'USAGE') return false;
+  // duplicate keys, data that does not fit: the same again on a retry
+  return !(err.code === '23505' || err.errno === 1062 || (typeof err.code === 'string' && /^22/.test(err.code)) || err.errno === 1264 || err.errno === 1406);
 }
 
 /** DDL through the control connection (autocommit). */
@@ -336,19 +392,25 @@ function withControl<T>(control: Control, work: (w: { run(sql: string): Promise<
   return work({ run: async (sql) => void (await control.run([sql])) });
 }
 
-async function copyChunks(
-  p: TablePlan,
-  target: BulkTarget,
-  writer: ChunkWriter,
-  source: Awaited<ReturnType<typeof openSource>>,
-  before: ChunksDone,
-  ctx: Ctx,
-): Promise<{ rows: number; chunks: number }> {
+/** A table's copy progress: `done` as committed (CHUNKS_DONE), rows and chunks committed by this run. */
+interface CopyState {
+  done: ChunksDone;
+  rows: number;
+  chunks: number;
+}
+
+/**
+ * Reads the table in key order from `done.last` in ROWS-row keyset queries and writes it in
+ * target transactions of GROUP rows (default: one per query), each committed with its
+ * CHUNKS_DONE (chunks = commits, the last key read); the last one sets 'done'.
+ */
+async function copyChunks(p: TablePlan, target: BulkTarget, writer: ChunkWriter, source: SourceSession, state: CopyState, ctx: Ctx): Promise<void> {
   const masks = ctx.input.masks;
   const chunkRows = masks.rows ?? DEFAULT_CHUNK_ROWS;
+  const group = masks.group;
   const width = p.entry.columns.length;
   const filter = rowFilterFor(ctx.input.cpt, ctx.input.exec, p.source);
-  if (filter) ctx.progress.note(`${p.targetName}: only rows passing the send's filter ${filter.text}`);
+  if (filter && state.done.chunks === 0) ctx.progress.note(`${p.targetName}: only rows passing the send's filter ${filter.text}`);
   // read: the written columns, then any key column not among them (needed to resume); every column under a row condition
   const read = filter ? p.entry.columns.map((_, i) => i) : [...target.columns];
   for (const k of p.key) {
@@ -356,47 +418,69 @@ async function copyChunks(
     if (!read.includes(i)) read.push(i);
   }
   const names = read.map((i) => p.entry.columns[i]!.name);
+  const computed = ctx.computed.get(p);
+  const select = read.map((i) => computed?.get(i) ?? quoteIdent(p.entry.columns[i]!.name));
   const conv = read.map((i) => converterFor(p.entry.columns[i]!));
   const keyAt = p.key.map((k) => names.indexOf(k));
-  ctx.progress.table(p.targetName, p.estimatedRows, before.rows);
-  let done = before;
-  let rows = 0;
-  let chunks = 0;
-  for (;;) {
-    const q = chunkQuery(p.entry, names, p.key, done.last, chunkRows, masks.where);
-    await writer.begin();
-    let n = 0; // rows read (a short chunk is the last one)
-    let w = 0; // rows written
-    let last: RawValue[] | undefined;
-    try {
+  ctx.progress.table(p.targetName, p.estimatedRows, state.done.rows);
+
+  let after = state.done.last; // key of the last row read (ahead of done.last inside an open transaction)
+  let open = false;
+  let written = 0; // rows written in the open transaction
+  let last: RawValue[] | undefined;
+  const keyOf = (): { last?: StoredKey } => (last !== undefined && keyAt.length > 0 ? { last: storeKey(keyAt.map((j) => last![j]!)) } : after ? { last: after } : {});
+  const commit = async (final: boolean): Promise<void> => {
+    if (!open) await writer.begin();
+    const next: ChunksDone = { chunks: state.done.chunks + 1, rows: state.done.rows + written, ...keyOf() };
+    await writer.commit(ctx.seq.progress(p.target.schema, p.target.table, next, final));
+    open = false;
+    ctx.progress.rows(p.targetName, written & 1023);
+    state.done = next;
+    state.rows += written;
+    state.chunks++;
+    written = 0;
+  };
+  try {
+    for (;;) {
+      const q = chunkQuery(p.entry, select, p.key, after, chunkRows, masks.where);
+      if (!open) {
+        await writer.begin();
+        open = true;
+      }
+      let n = 0; // rows read by this query (a short one is the last)
       const onRow = (raw: RawValue[]): Promise<void> | undefined => {
         const row: Value[] = new Array<Value>(width).fill(null);
         for (let j = 0; j < read.length; j++) row[read[j]!] = conv[j]!(raw[j]!);
         n++;
         last = raw;
-        if (filter && !filter.pass(row)) return undefined;
-        w++;
-        if ((w & 1023) === 0) ctx.progress.rows(p.targetName, 1024);
-        return writer.write(row);
+        let wait: Promise<void> | undefined;
+        if (!filter || filter.pass(row)) {
+          written++;
+          if ((written & 1023) === 0) ctx.progress.rows(p.targetName, 1024);
+          wait = writer.write(row);
+        }
+        if (group === undefined || written < group) return wait;
+        return (wait ?? Promise.resolve()).then(() => commit(false)).then(async () => {
+          await writer.begin();
+          open = true;
+        });
       };
       await pumpRows(source, q, onRow);
+      after = keyOf().last;
       const final = p.key.length === 0 || n < chunkRows;
-      const next: ChunksDone = { chunks: done.chunks + 1, rows: done.rows + w, ...(last !== undefined && keyAt.length > 0 ? { last: storeKey(keyAt.map((j) => last![j]!)) } : done.last ? { last: done.last } : {}) };
-      await writer.commit(ctx.seq.progress(p.target.schema, p.target.table, next, final));
-      ctx.progress.rows(p.targetName, w & 1023);
-      done = next;
-      rows += w;
-      chunks++;
-      if (final) return { rows, chunks };
-    } catch (e) {
-      await writer.rollback();
-      if (isSynctlError(e)) throw fail(p, `chunk ${done.chunks + 1}: ${e.message}`);
-      const err = e as { code?: string; errno?: number; message?: string };
-      const dup = err.code === '23505' || err.errno === 1062;
-      throw fail(
-        p,
-        `chunk ${done.chunks + 1} (after key ${JSON.stringify(done.last ?? null)}): ${err.message ?? String(e)}${dup ? ' (the target has these rows already: TRUNCATE|INSERT starts over, CONTINUE resumes a load)' : ''}`,
-      );
+      if (final || group === undefined) await commit(final);
+      if (final) return;
     }
+  } catch (e) {
+    if (open) await writer.rollback();
+    if (isSynctlError(e)) throw new SynctlError('STATE', `${p.sourceName} -> ${p.targetName}: chunk ${state.done.chunks + 1}: ${e.message}`, { table: p.sourceName }, { cause: e });
+    const err = e as { code?: string; errno?: number; message?: string };
+    const dup = err.code === '23505' || err.errno === 1062;
+    throw new SynctlError(
+      'STATE',
+      `${p.sourceName} -> ${p.targetName}: chunk ${state.done.chunks + 1} (after key ${JSON.stringify(state.done.last ?? null)}): ${err.message ?? String(e)}${dup ? ' (the target has these rows already: TRUNCATE|INSERT starts over, REPLACE overwrites them, CONTINUE resumes a load)' : ''}`,
+      { table: p.sourceName },
+      { cause: e },
+    );
   }
 }

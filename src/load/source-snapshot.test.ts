@@ -7,20 +7,20 @@ import { seqidSql } from './target-engine';
 describe('chunkQuery', () => {
   const t = { schema: 'app', table: 'orders' };
   test('first chunk: key order and LIMIT, no key condition', () => {
-    expect(chunkQuery(t, ['id', 'v'], ['id'], undefined, 1000, undefined)).toEqual({
+    expect(chunkQuery(t, ['`id`', '`v`'], ['id'], undefined, 1000, undefined)).toEqual({
       sql: 'SELECT `id`, `v` FROM `app`.`orders` ORDER BY `id` LIMIT 1000',
       params: [],
     });
   });
   test('next chunk of a composite key: (k1, k2) > (a, b) spelled out, with the WHERE mask', () => {
     const after = storeKey(['x', 5]);
-    expect(chunkQuery(t, ['k1', 'k2', 'v'], ['k1', 'k2'], after, 10, 'v > 3')).toEqual({
+    expect(chunkQuery(t, ['`k1`', '`k2`', '`v`'], ['k1', 'k2'], after, 10, 'v > 3')).toEqual({
       sql: 'SELECT `k1`, `k2`, `v` FROM `app`.`orders` WHERE (v > 3) AND ((`k1` > ?) OR (`k1` = ? AND `k2` > ?)) ORDER BY `k1`, `k2` LIMIT 10',
       params: ['x', 'x', 5],
     });
   });
   test('a table without a key is one chunk', () => {
-    expect(chunkQuery(t, ['a'], [], undefined, 10, undefined).sql).toBe('SELECT `a` FROM `app`.`orders`');
+    expect(chunkQuery(t, ['`a`'], [], undefined, 10, undefined).sql).toBe('SELECT `a` FROM `app`.`orders`');
   });
   test('stored keys survive JSON (bytes as hex)', () => {
     const k = JSON.parse(JSON.stringify(storeKey([1, 'é', Buffer.from([0, 255])]))) as ReturnType<typeof storeKey>;

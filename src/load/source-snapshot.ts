@@ -32,7 +32,12 @@ export interface SourceSession {
   readonly conn: mysql.Connection;
   readonly flavor: Flavor;
   readonly label: string;
+  /** set when the connection is gone (KILL, network): mysql2 then leaves a row stream hanging */
+  readonly lost: { error?: Error };
 }
+
+type CoreConnection = NodeJS.EventEmitter & { query(o: object, v: unknown[]): { stream(o?: object): Readable } };
+const coreOf = (conn: mysql.Connection): CoreConnection => (conn as unknown as { connection: CoreConnection }).connection;
 
 export async function openSource(cpt: CptConfig, opts: { geometry: boolean }): Promise<SourceSession> {
   const db = cpt.db;
@@ -53,14 +58,19 @@ export async function openSource(cpt: CptConfig, opts: { geometry: boolean }): P
   } catch (e) {
     throw new SynctlError('NET', `cannot connect to the ${label} as ${db.user}: ${(e as Error).message}`, {}, { cause: e });
   }
+  const lost: SourceSession['lost'] = {};
   conn.on('error', () => undefined); // surfaces as the next query's error
+  const gone = (e?: unknown): void => {
+    lost.error ??= e instanceof Error ? e : new SynctlError('NET', `${label}: the connection was closed`);
+  };
+  coreOf(conn).on('error', gone).on('end', gone);
   const [v] = await conn.query({ sql: 'SELECT VERSION()', rowsAsArray: true });
   const version = String((v as unknown as string[][])[0]?.[0] ?? '');
   await conn.query("SET time_zone = '+00:00'");
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   // long chunk streams into a slow target must not hit the server's write timeout
   await conn.query('SET SESSION net_write_timeout = 3600').catch(() => undefined);
-  return { conn, flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', label };
+  return { conn, flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', label, lost };
 }
 
 async function statusRows(conn: mysql.Connection, sql: string): Promise<Map<string, string>> {
@@ -125,13 +135,13 @@ export interface ChunkQuery {
 }
 
 /**
- * SELECT of the next chunk: `columns` in key order after `after` (the last key of the
+ * SELECT of the next chunk: `select` (SQL expressions: quoted columns, or AS expressions) in key order after `after` (the last key of the
  * previous chunk), at most `limit` rows; `where` is the user's WHERE|"expr". A table
  * without a key is one chunk (no ORDER BY, no LIMIT).
  */
 export function chunkQuery(
   t: { schema: string; table: string },
-  columns: readonly string[],
+  select: readonly string[],
   key: readonly string[],
   after: StoredKey | undefined,
   limit: number,
@@ -152,7 +162,7 @@ export function chunkQuery(
     }
     conds.push(`(${ors.join(' OR ')})`);
   }
-  let sql = `SELECT ${columns.map(q).join(', ')} FROM ${q(t.schema)}.${q(t.table)}`;
+  let sql = `SELECT ${select.join(', ')} FROM ${q(t.schema)}.${q(t.table)}`;
   if (conds.length > 0) sql += ` WHERE ${conds.join(' AND ')}`;
   if (key.length > 0) sql += ` ORDER BY ${key.map(q).join(', ')} LIMIT ${limit}`;
   return { sql, params };
@@ -164,13 +174,23 @@ export function chunkQuery(
  * Resolves when the rows end; rejects with the first error of the query or of onRow.
  */
 export function pumpRows(s: SourceSession, qy: ChunkQuery, onRow: (row: RawValue[]) => Promise<void> | undefined): Promise<void> {
-  const core = (s.conn as unknown as { connection: { query(o: object, v: unknown[]): { stream(o?: object): Readable } } }).connection;
+  if (s.lost.error) return Promise.reject(s.lost.error);
+  const core = coreOf(s.conn);
   const stream = core.query({ sql: qy.sql, rowsAsArray: true }, qy.params).stream({ highWaterMark: 2000 });
   return new Promise<void>((resolve, reject) => {
     let failed = false;
+    // a connection lost mid-stream (KILL, network) ends the connection but not the row stream (mysql2)
+    const lost = (): void => fail(s.lost.error ?? new SynctlError('NET', `${s.label}: the connection was closed while reading rows`));
+    core.once('error', lost);
+    core.once('end', lost);
+    const settle = (): void => {
+      core.off('error', lost);
+      core.off('end', lost);
+    };
     const fail = (e: unknown): void => {
       if (failed) return;
       failed = true;
+      settle();
       stream.destroy();
       reject(e);
     };
@@ -189,6 +209,10 @@ export function pumpRows(s: SourceSession, qy: ChunkQuery, onRow: (row: RawValue
       }
     });
     stream.on('error', fail);
-    stream.on('end', () => failed || resolve());
+    stream.on('end', () => {
+      if (failed) return;
+      settle();
+      resolve();
+    });
   });
 }

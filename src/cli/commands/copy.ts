@@ -3,8 +3,8 @@
  *
  * For MySQL/MariaDB sources. DICT: read the source catalog of the matching tables in one
  * consistent read, save one dictionary version per table at the binlog position of that
- * read (DICT/ beside the config). CREATE, DROP, TRUNCATE, INSERT, INDEX, CONTINUE,
- * THREAD, ROWS, WHERE, NOLOCK, LSN: the initial load into the exec side's target
+ * read (DICT/ beside the config). CREATE, DROP, TRUNCATE, DELETE, INSERT, REPLACE, UPDATE,
+ * INDEX, CONTINUE, THREAD, ROWS, GROUP, WHERE, AS, TRYTIMES, NOLOCK, LSN: the initial load into the exec side's target
  * (src/load); BACKUP: the same engine through mariadb-dump | mariadb. Masks not implemented yet are refused up front, before anything is done.
  */
 import Table from 'cli-table3';
@@ -38,9 +38,9 @@ export interface CopyOptions {
 }
 
 /** Masks that COPY can carry out today (LSN: every load records its position anyway). */
-const IMPLEMENTED = new Set(['DICT', 'NOLOCK', 'LSN', 'CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE', 'THREAD', 'ROWS', 'WHERE', 'BACKUP']);
+const IMPLEMENTED = new Set(['DICT', 'NOLOCK', 'LSN', 'CREATE', 'DROP', 'INSERT', 'REPLACE', 'UPDATE', 'TRUNCATE', 'DELETE', 'INDEX', 'CONTINUE', 'THREAD', 'ROWS', 'GROUP', 'WHERE', 'AS', 'TRYTIMES', 'BACKUP']);
 /** Masks that need the exec side's target. */
-const LOAD_MASKS = ['CREATE', 'DROP', 'INSERT', 'TRUNCATE', 'INDEX', 'CONTINUE', 'BACKUP'];
+const LOAD_MASKS = ['CREATE', 'DROP', 'INSERT', 'REPLACE', 'UPDATE', 'TRUNCATE', 'DELETE', 'INDEX', 'CONTINUE', 'BACKUP'];
 
 /** COPY <n> as typed: a non-negative integer (0 = all sends). */
 export function parseSendIndex(text: string): number {
@@ -139,7 +139,7 @@ function refuseUnimplemented(masks: CopyMasks): void {
     );
   }
   if (!masks.masks.some((m) => m === 'DICT' || LOAD_MASKS.includes(m))) {
-    throw new SynctlError('USAGE', `masks "${masks.text}": nothing to do (give DICT, CREATE, INSERT, INDEX or BACKUP)`);
+    throw new SynctlError('USAGE', `masks "${masks.text}": nothing to do (give DICT, CREATE, INSERT, REPLACE, UPDATE, INDEX or BACKUP)`);
   }
 }
 

@@ -2,17 +2,39 @@
  * Chunks into a MySQL/MariaDB table as large multi-row INSERTs, built by exec's own
  * SqlWriter (MYSQL_PARTS: the same literals exec writes), each up to ~1 MB of SQL text,
  * in exec's session (UTC, utf8mb4, a sql_mode that stores what the source stored).
+ * REPLACE/UPDATE: the rows go into a temporary copy of the table, merged into the table by
+ * INSERT ... SELECT ... ON DUPLICATE KEY UPDATE / UPDATE ... JOIN, then emptied, before
+ * the commit.
  */
 import mysql from 'mysql2/promise';
 import type { DbConnection } from '../../config/types';
 import { SynctlError } from '../../errors';
-import type { BulkTarget, ChunkWriter } from '../../load/chunk-writer';
+import { mergeColumns, type BulkTarget, type ChunkWriter } from '../../load/chunk-writer';
 import type { Row } from '../../model/change';
 import type { BoundTable } from '../bound-table';
 import { SqlWriter } from '../sql-writer';
-import { MYSQL_PARTS } from './mysql-sql';
+import { MYSQL_PARTS, quoteIdent } from './mysql-sql';
 
 const STATEMENT_BYTES = 1024 * 1024;
+const STAGE = '_synctl_copy_stage';
+
+/** The temporary table REPLACE/UPDATE rows are inserted into, and the statements that merge and empty it. */
+function staging(t: BulkTarget): { create: string; merge: string[] } | undefined {
+  if (t.mode === 'insert') return undefined;
+  const q = quoteIdent;
+  const table = `${q(t.bound.schema)}.${q(t.bound.table)}`;
+  const stage = `${q(t.bound.schema)}.${q(STAGE)}`;
+  const { all, key, set } = mergeColumns(t);
+  const create = `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} LIKE ${table}`;
+  const empty = `DELETE FROM ${stage}`;
+  if (t.mode === 'replace') {
+    const update = (set.length > 0 ? set : key.slice(0, 1)).map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ');
+    return { create, merge: [`INSERT INTO ${table} (${all.map(q).join(', ')}) SELECT ${all.map(q).join(', ')} FROM ${stage} ON DUPLICATE KEY UPDATE ${update}`, empty] };
+  }
+  const on = key.map((c) => `d.${q(c)} = s.${q(c)}`).join(' AND ');
+  return { create, merge: [...(set.length === 0 ? [] : [`UPDATE ${table} AS d JOIN ${stage} AS s ON ${on} SET ${set.map((c) => `d.${q(c)} = s.${q(c)}`).join(', ')}`]), empty] };
+}
+
 const SESSION = ["SET time_zone = '+00:00'", 'SET NAMES utf8mb4', "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"];
 
 class MysqlBulkWriter implements ChunkWriter {
@@ -20,6 +42,7 @@ class MysqlBulkWriter implements ChunkWriter {
   private readonly table: BoundTable;
   private rows: Row[] = [];
   private bytes = 0;
+  private readonly stage: ReturnType<typeof staging>;
 
   constructor(
     private readonly conn: mysql.Connection,
@@ -28,10 +51,12 @@ class MysqlBulkWriter implements ChunkWriter {
   ) {
     // only the chosen columns: the others (generated on the target) are left out of the INSERT
     const keep = new Set(t.columns);
-    this.table = { ...t.bound, columns: t.bound.columns.map((c, i) => (keep.has(i) ? c : undefined)) };
+    this.stage = staging(t);
+    this.table = { ...t.bound, ...(this.stage ? { table: STAGE } : {}), columns: t.bound.columns.map((c, i) => (keep.has(i) ? c : undefined)) };
   }
 
   async begin(): Promise<void> {
+    if (this.stage) await this.conn.query(this.stage.create);
     await this.conn.query('BEGIN');
   }
 
@@ -55,6 +80,7 @@ class MysqlBulkWriter implements ChunkWriter {
 
   async commit(progressSql: string): Promise<void> {
     await this.flush();
+    for (const m of this.stage?.merge ?? []) await this.conn.query(m);
     await this.conn.query(progressSql);
     await this.conn.query('COMMIT');
   }

@@ -1,14 +1,16 @@
 /**
  * Chunks into a PostgreSQL table by COPY ... FROM STDIN (text format, pg-copy-streams):
  * rows encoded by pg-copy-text.ts (the same conversions as exec's literals), buffered into
- * ~256 KB writes, the stream's backpressure passed back to the reader.
+ * ~256 KB writes, the stream's backpressure passed back to the reader. REPLACE/UPDATE:
+ * COPY into a temporary table (emptied at each commit), merged into the table by
+ * INSERT ... ON CONFLICT DO UPDATE / UPDATE ... FROM before the commit.
  */
 import { once } from 'node:events';
 import { Client } from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import type { DbConnection } from '../../config/types';
 import { SynctlError } from '../../errors';
-import type { BulkTarget, ChunkWriter } from '../../load/chunk-writer';
+import { mergeColumns, type BulkTarget, type ChunkWriter } from '../../load/chunk-writer';
 import type { Row } from '../../model/change';
 import type { BoundColumn } from '../bound-table';
 import type { ZeroDateRule } from '../zero-date';
@@ -17,6 +19,22 @@ import { PG_APPLY_SESSION } from './pg-literal';
 import { pgQuoteIdent } from './postgres-normalize';
 
 const FLUSH_BYTES = 256 * 1024;
+const STAGE = 'pg_temp.synctl_copy_stage';
+
+/** The temporary table a REPLACE/UPDATE chunk is copied into, and the statement merging it into the table. */
+function staging(t: BulkTarget): { create: string; merge: string | undefined } | undefined {
+  if (t.mode === 'insert') return undefined;
+  const q = pgQuoteIdent;
+  const table = `${q(t.bound.schema)}.${q(t.bound.table)}`;
+  const { all, key, set } = mergeColumns(t);
+  const create = `CREATE TEMP TABLE IF NOT EXISTS synctl_copy_stage (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`;
+  if (t.mode === 'replace') {
+    const tail = set.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${set.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ')}`;
+    return { create, merge: `INSERT INTO ${table} (${all.map(q).join(', ')}) SELECT ${all.map(q).join(', ')} FROM ${STAGE} ON CONFLICT (${key.map(q).join(', ')}) ${tail}` };
+  }
+  const on = key.map((c) => `d.${q(c)} = s.${q(c)}`).join(' AND ');
+  return { create, merge: set.length === 0 ? undefined : `UPDATE ${table} AS d SET ${set.map((c) => `${q(c)} = s.${q(c)}`).join(', ')} FROM ${STAGE} AS s WHERE ${on}` };
+}
 
 class PgBulkWriter implements ChunkWriter {
   private copy: CopyStreamQuery | undefined;
@@ -26,6 +44,7 @@ class PgBulkWriter implements ChunkWriter {
   private readonly cols: readonly BoundColumn[];
   private readonly opts: { zeroDate: ZeroDateRule };
   private failure: Error | undefined;
+  private readonly stage: ReturnType<typeof staging>;
 
   constructor(
     private readonly client: Client,
@@ -36,10 +55,12 @@ class PgBulkWriter implements ChunkWriter {
     const b = t.bound;
     this.cols = b.columns as BoundColumn[];
     this.opts = { zeroDate };
-    this.copySql = `COPY ${pgQuoteIdent(b.schema)}.${pgQuoteIdent(b.table)} (${t.columns.map((i) => pgQuoteIdent(b.columns[i]!.name)).join(', ')}) FROM STDIN`;
+    this.stage = staging(t);
+    this.copySql = `COPY ${this.stage ? STAGE : `${pgQuoteIdent(b.schema)}.${pgQuoteIdent(b.table)}`} (${t.columns.map((i) => pgQuoteIdent(b.columns[i]!.name)).join(', ')}) FROM STDIN`;
   }
 
   async begin(): Promise<void> {
+    if (this.stage) await this.client.query(this.stage.create);
     await this.client.query('BEGIN');
     const copy = this.client.query(copyFrom(this.copySql));
     this.failure = undefined;
@@ -75,6 +96,7 @@ class PgBulkWriter implements ChunkWriter {
     this.copy!.end();
     await this.done;
     this.copy = undefined;
+    if (this.stage?.merge) await this.client.query(this.stage.merge);
     await this.client.query(progressSql);
     await this.client.query('COMMIT');
   }
