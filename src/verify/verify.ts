@@ -49,7 +49,7 @@ interface Work {
 async function createMissing(src: Side, dst: Side, opts: VerifyOptions, work: Work[]): Promise<void> {
   for (const w of work) {
     if (w.target !== undefined) continue;
-    const why = await createMissingTable(src, dst, w.source, w.names);
+    const why = await createMissingTable(src, dst, w.source, w.names, { sourceType: opts.cpt.db.dbType, typeMap: opts.exec.typeMap });
     if (why !== undefined) {
       w.notCreated = why;
       continue;
