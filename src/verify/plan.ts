@@ -2,6 +2,7 @@
  * A source table paired with its target: matched columns, key, and the SQL each side runs
  * to read canonical row texts over key ranges.
  */
+import { isBitType } from '../dialect/mysql/mysql-normalize';
 import { compareDec, parseDec } from '../filter/compare';
 import { canonicalJson, codePointCompare } from './canonical-json';
 import type { Side, Text, TextRow } from './side';
@@ -65,6 +66,8 @@ export function planPair(
   if (missing.length > 0) return `target has no column ${missing.join(', ')}`;
   const keyIdx = source.key.map((k) => srcCols.findIndex((c) => c.name === k));
   if (keyIdx.some((i) => i < 0)) return 'a primary key column is dropped by the map';
+  // MySQL orders BIT by value, PostgreSQL bit strings digit by digit: no common key order
+  if (crossEngine && keyIdx.some((i) => isBitType(srcCols[i]!.type) || isBitType(dstCols[i]!.type))) return 'a BIT primary key column cannot be ordered alike on both engines';
   const js = srcCols.map((c, i): JsCanon | undefined => {
     if (!crossEngine) return undefined;
     const kinds = [c.kind, dstCols[i]!.kind];

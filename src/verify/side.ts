@@ -190,16 +190,16 @@ class MysqlSide implements Side {
     return `${mysqlQuoteIdent(schema)}.${mysqlQuoteIdent(table)}`;
   }
   canon(col: VColumn, q: string, crossEngine: boolean): string {
-    return mysqlCanonExpr(q, col.kind, { crossEngine, ...(col.scale !== undefined ? { scale: col.scale } : {}) });
+    return mysqlCanonExpr(q, col.kind, { crossEngine, type: col.type, ...(col.scale !== undefined ? { scale: col.scale } : {}) });
   }
   keyExpr(col: VColumn, q: string): string {
     return mysqlKeyExpr(q, col.kind);
   }
   keyParam(col: VColumn): string {
-    return mysqlKeyParam(col.kind);
+    return mysqlKeyParam(col.kind, col.type);
   }
   valueParam(col: VColumn): string {
-    return mysqlValueParam(col.kind);
+    return mysqlValueParam(col.kind, col.type);
   }
   rowText = mysqlRowText;
   rawRowText = mysqlRawRowText;
@@ -304,7 +304,7 @@ class PgSide implements Side {
     return `${pgQuoteIdent(schema)}.${pgQuoteIdent(table)}`;
   }
   canon(col: VColumn, q: string, crossEngine: boolean): string {
-    return pgCanonExpr(q, col.kind, { crossEngine });
+    return pgCanonExpr(q, col.kind, { crossEngine, type: col.type });
   }
   keyExpr(col: VColumn, q: string): string {
     return pgKeyExpr(q, col.kind);

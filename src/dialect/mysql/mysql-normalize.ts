@@ -10,6 +10,9 @@
  *   float        the server's shortest text; across engines re-printed in JS (see JsCanon)
  *   text         the characters as utf8mb4 (CHAR is read without its padding by the server)
  *   binary       lower-case hex
+ *   BIT(n)       (kind 'other', told by its type) the value in binary digits without leading
+ *                zeros ('0' for zero): exec's BIT(n) -> bit varying(n) keeps the value, which
+ *                PostgreSQL prints n digits wide
  *   date         YYYY-MM-DD;  datetime 'YYYY-MM-DD HH:MM:SS.ffffff';  time '[-]HH:MM:SS.ffffff'
  *   timestamptz  MySQL TIMESTAMP read with time_zone '+00:00', printed as datetime (UTC)
  *   json         the stored text; across engines (or MySQL's binary JSON) canonicalised in JS
@@ -48,7 +51,12 @@ export interface CanonOptions {
   /** the other side is a different engine (zero dates become NULL) */
   readonly crossEngine: boolean;
   readonly scale?: number;
+  /** the column's type text ('bit(5)'): BIT is told by it */
+  readonly type?: string;
 }
+
+/** A bit-string type: MySQL BIT(n), PostgreSQL bit(n) / bit varying(n) (exec keeps their kind 'other'). */
+export const isBitType = (type: string | undefined): boolean => type !== undefined && /^bit\b/i.test(type);
 
 /** SELECT expression printing the canonical text of column `q` (already quoted). */
 export function mysqlCanonExpr(q: string, kind: ColKind, opts: CanonOptions): string {
@@ -78,7 +86,7 @@ export function mysqlCanonExpr(q: string, kind: ColKind, opts: CanonOptions): st
     case 'bool':
       return `IF(${q}, '1', '0')`;
     case 'other':
-      return `CAST(${q} AS CHAR)`;
+      return isBitType(opts.type) ? `BIN(${q} + 0)` : `CAST(${q} AS CHAR)`;
   }
 }
 
@@ -94,7 +102,8 @@ export function mysqlKeyExpr(q: string, kind: ColKind): string {
  * The bound key value (canonical text) as something comparable with mysqlKeyExpr. Typed
  * casts matter: BIGINT compared with a string goes through DOUBLE and loses precision.
  */
-export function mysqlKeyParam(kind: ColKind): string {
+export function mysqlKeyParam(kind: ColKind, type?: string): string {
+  if (isBitType(type)) return 'CAST(CONV(?, 2, 10) AS UNSIGNED)';
   switch (kind) {
     case 'text':
       return 'CAST(CONVERT(? USING utf8mb4) AS BINARY)';
@@ -119,8 +128,9 @@ export function mysqlKeyParam(kind: ColKind): string {
   }
 }
 
-/** The canonical text written back (repair): binary arrives as hex. */
-export function mysqlValueParam(kind: ColKind): string {
+/** The canonical text written back (repair): binary arrives as hex, BIT as binary digits. */
+export function mysqlValueParam(kind: ColKind, type?: string): string {
+  if (isBitType(type)) return 'CAST(CONV(?, 2, 10) AS UNSIGNED)';
   return kind === 'binary' ? 'UNHEX(?)' : '?';
 }
 

@@ -1,4 +1,4 @@
-import { mysqlCanonExpr, mysqlKeyParam, mysqlRowText } from '../mysql/mysql-normalize';
+import { mysqlCanonExpr, mysqlHasWindowFunctions, mysqlKeyParam, mysqlRowText, mysqlValueParam } from '../mysql/mysql-normalize';
 import { pgCanonExpr, pgColumnKind, pgKeyParam, pgRowText, pgValueParam } from './postgres-normalize';
 
 describe('canonical text expressions', () => {
@@ -25,6 +25,19 @@ describe('canonical text expressions', () => {
     expect(pgKeyParam('text', 3, 'varchar(10)')).toBe('$3::text COLLATE "C"');
     expect(pgKeyParam('int', 1, 'integer')).toBe('$1::integer');
     expect(pgValueParam('bool', 2, 'boolean')).toBe('($2)::int::boolean');
+  });
+
+  test('BIT is told by its type: its value in binary digits across engines, written back at the column width', () => {
+    expect(mysqlCanonExpr('`b`', 'other', { crossEngine: true, type: 'bit(5)' })).toBe('BIN(`b` + 0)');
+    expect(pgCanonExpr('"b"', 'other', { crossEngine: true, type: 'bit varying(5)' })).toMatch(/^CASE WHEN "b" IS NOT NULL THEN COALESCE\(NULLIF\(ltrim/);
+    expect(pgCanonExpr('"b"', 'other', { crossEngine: false, type: 'bit varying(5)' })).toBe('("b")::text');
+    expect(pgValueParam('other', 4, 'bit varying(5)')).toBe("lpad($4, 5, '0')::bit varying(5)");
+    expect(mysqlValueParam('other', 'bit(5)')).toBe('CAST(CONV(?, 2, 10) AS UNSIGNED)');
+    expect(mysqlCanonExpr('`u`', 'other', { crossEngine: true, type: 'geometry' })).toBe('CAST(`u` AS CHAR)');
+  });
+
+  test('window functions: MySQL 8.0+, MariaDB 10.2+', () => {
+    expect(['8.0.36', '5.7.44-log', '10.11.19-MariaDB-log', '10.1.48-MariaDB', '11.4.2-MariaDB'].map(mysqlHasWindowFunctions)).toEqual([true, false, true, false, true]);
   });
 
   test('row texts length-prefix each value and mark NULL', () => {

@@ -4,11 +4,14 @@
  *   int/bigint/numeric(20) '123';  numeric: trim_scale() drops trailing zeros (PG 13+)
  *   boolean '1'/'0' (MySQL tinyint(1));  float: shortest exact text (extra_float_digits=3)
  *   text: ::text (char(n) loses its padding);  bytea: lower-case hex
+ *   bit / bit varying: against MySQL the value's binary digits without leading zeros (MySQL BIT(n)
+ *   is a number; exec writes it n digits wide); between PostgreSQL servers ::text (every digit)
  *   timestamp 'YYYY-MM-DD HH:MM:SS.ffffff';  timestamptz the same in UTC (session TimeZone UTC)
  *   json/jsonb: jsonb::text (normalised key order and spacing) between PostgreSQL servers;
  *   against MySQL the text is re-serialised in JS (canonical-json.ts)
  */
 import type { ColKind } from '../../verify/types';
+import { isBitType } from '../mysql/mysql-normalize';
 
 export const PG_SESSION_SETUP = [
   "SET TimeZone = 'UTC'",
@@ -63,14 +66,18 @@ export function pgColumnKind(typname: string): ColKind {
 
 export interface PgCanonOptions {
   readonly crossEngine: boolean;
+  /** the column's type text: bit / bit varying are told by it (kind 'other') */
+  readonly type?: string;
 }
 
 export function pgCanonExpr(q: string, kind: ColKind, opts: PgCanonOptions): string {
   switch (kind) {
+    case 'other':
+      if (opts.crossEngine && isBitType(opts.type)) return `CASE WHEN ${q} IS NOT NULL THEN COALESCE(NULLIF(ltrim((${q})::text, '0'), ''), '0') END`;
+      return `(${q})::text`;
     case 'int':
     case 'float':
     case 'text':
-    case 'other':
       return `(${q})::text`;
     case 'decimal':
       return `trim_scale(${q})::text`;
@@ -106,6 +113,9 @@ export function pgKeyParam(kind: ColKind, n: number, type: string): string {
 /** The canonical text written back (repair). */
 export function pgValueParam(kind: ColKind, n: number, type: string): string {
   if (kind === 'binary') return `decode($${n}, 'hex')`;
+  // a value from MySQL has no leading zeros: back to the column's width
+  const width = isBitType(type) ? /\((\d+)\)/.exec(type)?.[1] : undefined;
+  if (width !== undefined) return `lpad($${n}, ${width}, '0')::${type}`;
   if (kind === 'bool') return `($${n})::int::boolean`;
   return `$${n}::${type}`;
 }
