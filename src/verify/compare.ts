@@ -75,6 +75,15 @@ function scopeSql(s: SideSql, plan: PairPlan): string | undefined {
   return s === plan.src ? sc.src : sc.dst;
 }
 
+/** Source rows a source-only row filter fails (RowScope 'source-only'): matched by key, then left out. */
+const outsideScope = new WeakSet<TextRow>();
+
+/** The source-only row filter as a select-list flag, when this side is the source. */
+function scopeFlag(s: SideSql, plan: PairPlan): string | undefined {
+  const sc = plan.scope;
+  return sc?.kind === 'source-only' && s === plan.src ? `CASE WHEN ${sc.src} THEN '1' ELSE '0' END` : undefined;
+}
+
 /** The row filter evaluated in JS, when it could not be pushed down. */
 const jsPass = (plan: PairPlan): ((r: TextRow) => boolean) | undefined => (plan.scope?.kind === 'js' ? plan.scope.pass : undefined);
 
@@ -167,10 +176,11 @@ async function bucketDigests(s: SideSql, plan: PairPlan, lo: readonly Text[] | u
 /** Rows of lo < key <= hi in key order, `page` at a time. Keys are kept raw (SQL text) for the next page. */
 async function* pages(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, page: number, st: CompareStats): AsyncGenerator<TextRow> {
   let last = lo;
+  const flag = scopeFlag(s, plan);
   for (;;) {
     const w = range(s, plan, last, hi);
     const rows = await s.side.query(
-      `SELECT ${selectList(s.canon)} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')} LIMIT ${page}`,
+      `SELECT ${selectList(flag === undefined ? s.canon : [...s.canon, flag])} FROM ${s.from} WHERE ${w.sql} ORDER BY ${s.keyExprs.join(', ')} LIMIT ${page}`,
       w.params,
     );
     if (rows.length === 0) return;
@@ -178,6 +188,7 @@ async function* pages(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefine
     st.rowsRead += rows.length;
     const pass = jsPass(plan);
     for (const r of rows) {
+      if (flag !== undefined && r.pop() !== '1') outsideScope.add(r);
       applyJs(r, plan.js);
       if (pass === undefined || pass(r)) yield r;
     }
@@ -201,7 +212,11 @@ async function merge(plan: PairPlan, a: AsyncGenerator<TextRow>, b: AsyncGenerat
   const width = plan.names.length;
   while (!x.done || !y.done) {
     const c = x.done ? 1 : y.done ? -1 : plan.compareKey(x.value, y.value);
-    if (c < 0) {
+    if (c <= 0 && outsideScope.has(x.value as TextRow)) {
+      // outside the source-only row filter: neither missing nor compared, its target row left alone
+      x = await a.next();
+      if (c === 0) y = await b.next();
+    } else if (c < 0) {
       st.rowsCompared++;
       st.missing++;
       await sink.missing(x.value as TextRow);

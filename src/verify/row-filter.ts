@@ -13,6 +13,11 @@
  * Anything else (float, time, json, LIKE on a non-text column, odd literals) is evaluated in JS
  * with compileSendFilter itself on each row read, and the table is compared row by row.
  *
+ * When the map drops a condition column the target cannot evaluate the condition: it is then
+ * evaluated on the source only (SQL, as a flag on each row read) and the table is compared row
+ * by row with target rows matched by key: a target row whose source row fails the condition is
+ * left out, one with no source row at all is extra (nothing replicated explains it).
+ *
  * Which items concern a table follows send-filter.ts: rows pass when an enable item matching the
  * table has no condition or a TRUE one, and no matching disable item's condition is TRUE.
  */
@@ -32,7 +37,9 @@ import type { ColKind, VColumn, VTable } from './types';
 /** What a table's rows are restricted to; undefined from rowScope when every row is replicated. */
 export type RowScope =
   | { readonly kind: 'sql'; readonly src: string; readonly dst: string; readonly text: string }
-  | { readonly kind: 'js'; readonly pass: (row: TextRow) => boolean; readonly text: string };
+  | { readonly kind: 'js'; readonly pass: (row: TextRow) => boolean; readonly text: string }
+  /** the condition on the source only (the map drops a column it reads): target rows matched by key */
+  | { readonly kind: 'source-only'; readonly src: string; readonly text: string };
 
 interface Items {
   readonly enable: readonly Condition[];
@@ -202,14 +209,17 @@ export function rowScope(plan: PairPlan, cpt: CptConfig, exec: ExecConfig): RowS
     if (exact >= 0 || ref.quoted || !ci) return exact;
     return srcCols.findIndex((c) => c.name.toUpperCase() === ref.name.toUpperCase());
   };
-  const missing = (ref: ColumnRef): string | undefined =>
-    find(ref) >= 0 ? undefined : plan.source.columns.some((c) => c.name === ref.name) ? `row filter column ${ref.name} is dropped by the map, so the target's rows cannot be selected` : `row filter: table has no column ${ref.name}`;
+  const findSource = (ref: ColumnRef): VColumn | undefined =>
+    plan.source.columns.find((c) => c.name === ref.name) ?? (ref.quoted || !ci ? undefined : plan.source.columns.find((c) => c.name.toUpperCase() === ref.name.toUpperCase()));
+  const dropped: string[] = [];
   for (const c of [...items.enable, ...items.disable]) {
     for (const ref of conditionColumns(c)) {
-      const m = missing(ref);
-      if (m !== undefined) return m;
+      if (find(ref) >= 0) continue;
+      if (findSource(ref) === undefined) return `row filter: table has no column ${ref.name}`;
+      dropped.push(ref.name);
     }
   }
+  if (dropped.length > 0) return sourceOnly(plan, items, findSource, [...new Set(dropped)]);
   try {
     const sideSql = (s: PairPlan['src']): string =>
       combine(items, (c) =>
@@ -226,6 +236,26 @@ export function rowScope(plan: PairPlan, cpt: CptConfig, exec: ExecConfig): RowS
     if (!(e instanceof NoSql)) throw e;
   }
   return { kind: 'js', pass: jsPass(plan.source, srcCols, cpt, exec), text: items.text };
+}
+
+/** The condition as SQL on the source alone, over any source column (the map drops some it reads). */
+function sourceOnly(plan: PairPlan, items: Items, findSource: (ref: ColumnRef) => VColumn | undefined, dropped: readonly string[]): RowScope | string {
+  const cols = dropped.join(', ');
+  if (plan.keyIdx.length === 0) return `row filter column ${cols} is dropped by the map and the table has no primary key: the target's rows cannot be matched to the source's`;
+  const s = plan.src.side;
+  const crossEngine = s.engine !== plan.dst.side.engine;
+  try {
+    const src = combine(items, (c) =>
+      toSql(c, s, (ref) => {
+        const col = findSource(ref)!;
+        return { expr: s.canon(col, s.ident(col.name), crossEngine), c: col };
+      }),
+    );
+    return { kind: 'source-only', src, text: `${items.text} (on the source only: the map drops ${cols}; target rows matched by key)` };
+  } catch (e) {
+    if (!(e instanceof NoSql)) throw e;
+    return `row filter column ${cols} is dropped by the map, and its condition has no SQL form to evaluate on the source alone: ${items.text}`;
+  }
 }
 
 /** compileSendFilter itself, on a one-insert transaction per row (the pair's columns, source names). */
