@@ -309,19 +309,19 @@ describe.each(PAIRS)('verify $name', ({ name, src, dst }) => {
     expect((await verifyRun(config, c, { chunk: 2000, repair: true })).code).toBe(0);
   });
 
-  test('--repair creates a missing table only from MariaDB to MariaDB, and says why not otherwise', async () => {
+  test('--repair creates a missing table from a MariaDB source (MariaDB or PostgreSQL target), and says why not otherwise', async () => {
     await run(src, ['INSERT INTO t_only_src VALUES (1), (2), (3)']);
     const c = cond(" AND TAB.NAME = 't_only_src'");
     const r = await verifyRun(config, c, { repair: true });
     const t = table(r.report, 't_only_src');
-    if (src.engine === 'mariadb' && dst.engine === 'mariadb') {
+    if (src.engine === 'mariadb') {
       expect(r.code).toBe(0);
       expect(t).toMatchObject({ status: 'compared', createdOnTarget: true, repair: { inserted: 3, deleted: 0, updated: 0, equalAfter: true } });
       expect(r.text).toMatch(/CREATED; DIFFERENT; repaired \+3/);
       expect((await verifyRun(config, c)).code).toBe(0);
     } else {
       expect(r.code).toBe(1);
-      expect(t).toMatchObject({ status: 'missing-target', reason: expect.stringMatching(/only from MySQL\/MariaDB to MySQL\/MariaDB/) });
+      expect(t).toMatchObject({ status: 'missing-target', reason: expect.stringMatching(/only from a MySQL\/MariaDB source/) });
     }
   });
 });
@@ -478,5 +478,185 @@ describe.each(RF_PAIRS)("verify $name under the send's row filter", ({ name, src
     // the target's rows outside the filter were left alone
     expect(await countRows(dst, 'SELECT COUNT(*) AS n FROM t_orders WHERE id IN (3, 9, 11, 12)')).toBe(4);
     expect(await countRows(dst, "SELECT COUNT(*) AS n FROM t_codes WHERE id IN (2, 20) AND v <> 'v2'")).toBe(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB -> PostgreSQL: --repair creates the missing table through exec's type mapping; BIT(n)
+// against bit varying(n); a row filter whose column the map drops
+
+function siteXml(name: string, src: Endpoint, dst: Endpoint, send: string, exec = ''): string {
+  const file = path.join(harness().tmpDir, `verify-${name}.hs`);
+  fs.writeFileSync(
+    file,
+    `<dmhs><base><siteid>1</siteid><mgr_port>15345</mgr_port></base>
+  <cpt>${dbXml(src)}
+    <send><ip>127.0.0.1</ip><data_port>15346</data_port>${send}</send></cpt>
+  <exec>${dbXml(dst)}<recv><data_port>15347</data_port></recv>${exec}</exec></dmhs>`,
+  );
+  return file;
+}
+
+async function pgColumns(ep: Endpoint, tableName: string): Promise<[string, string, boolean][]> {
+  const c = await pgConnect({ database: ep.db });
+  try {
+    const r = await c.query<{ n: string; t: string; nn: boolean }>(
+      `SELECT a.attname AS n, format_type(a.atttypid, a.atttypmod) AS t, a.attnotnull AS nn FROM pg_attribute a
+         WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+      [`"${ep.schema}"."${tableName}"`],
+    );
+    return r.rows.map((x) => [x.n, x.t, x.nn]);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('verify MariaDB -> PostgreSQL: a missing table created by --repair, BIT columns', () => {
+  const src: Endpoint = { engine: 'mariadb', db: 'vfy_mk_src', schema: 'vfy_mk_src' };
+  const dst: Endpoint = { engine: 'postgres', db: 'vfy_mk_dst', schema: 'app' };
+  let config: string;
+  const cond = (t: string): string => `SCH.NAME='${src.schema}' AND TAB.NAME = '${t}'`;
+
+  beforeAll(async () => {
+    for (const ep of [src, dst]) await createDatabase(ep.engine, ep.db);
+    await run(src, [
+      `CREATE TABLE t_made (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL, amount DECIMAL(12,4),
+         at DATETIME(6), flag TINYINT(1), bits BIT(5), big BIT(64), data BLOB, doc JSON, secret VARCHAR(10))`,
+      `INSERT INTO t_made VALUES (1, 'a', 1.5, '2024-01-02 03:04:05.000006', 1, b'00011', b'1000000000000000000000000000000000000000000000000000000000000001', X'00ff', '{"k": [1, 2]}', 's1'),
+         (2, 'b', NULL, NULL, 0, b'0', b'0', X'', '[]', 's2'), (3, 'c', -0.0001, '1999-12-31 23:59:59.999999', NULL, NULL, NULL, NULL, NULL, NULL)`,
+      'CREATE TABLE t_bits (id INT NOT NULL PRIMARY KEY, b1 BIT(1), b5 BIT(5), b64 BIT(64))',
+      `INSERT INTO t_bits VALUES (1, b'1', b'10110', b'1111111111111111111111111111111111111111111111111111111111111111'), (2, b'0', b'00001', b'0'), (3, NULL, NULL, NULL)`,
+    ]);
+    // what exec writes for BIT(n): bit varying(n), n digits
+    await run(dst, [
+      'CREATE TABLE t_bits (id int PRIMARY KEY, b1 bit varying(1), b5 bit varying(5), b64 bit varying(64))',
+      `INSERT INTO t_bits VALUES (1, B'1', B'10110', B'${'1'.repeat(64)}'), (2, B'0', B'00001', B'${'0'.repeat(64)}'), (3, NULL, NULL, NULL)`,
+    ]);
+    const s = src.schema;
+    config = siteXml(
+      'made',
+      src,
+      dst,
+      `<map><item>${s}.t_made(secret ==, name == label) == ${dst.schema}.t_made</item><item>${s}.* == ${dst.schema}.*</item></map>`,
+      '<type_map><item>tinyint(1) == boolean</item></type_map>',
+    );
+  });
+  afterAll(async () => {
+    for (const ep of [src, dst]) await dropDatabase(ep.engine, ep.db);
+  });
+
+  test("--repair creates the table with exec's MySQL-to-PostgreSQL types and the map's columns, fills it, and it compares equal", async () => {
+    const before = await verifyRun(config, cond('t_made'));
+    expect(table(before.report, 't_made')).toMatchObject({ status: 'missing-target' });
+    const r = await verifyRun(config, cond('t_made'), { repair: true });
+    expect(r.code).toBe(0);
+    expect(table(r.report, 't_made')).toMatchObject({ status: 'compared', createdOnTarget: true, repair: { inserted: 3, deleted: 0, updated: 0, equalAfter: true } });
+    // pg-ddl.ts's mapping (int unsigned -> bigint, BIT(n) -> bit varying(n), ...), the type map's boolean, the map's renamed and dropped columns
+    expect(await pgColumns(dst, 't_made')).toEqual([
+      ['id', 'bigint', true],
+      ['label', 'character varying(20)', true],
+      ['amount', 'numeric(12,4)', false],
+      ['at', 'timestamp(6) without time zone', false],
+      ['flag', 'boolean', false],
+      ['bits', 'bit varying(5)', false],
+      ['big', 'bit varying(64)', false],
+      ['data', 'bytea', false],
+      // MariaDB's JSON is LONGTEXT in its catalog: text, as `copy ... CREATE` makes it
+      ['doc', 'text', false],
+    ]);
+    expect((await verifyRun(config, cond('t_made'))).code).toBe(0);
+    // the created table holds what replication would have written
+    await run(dst, ["UPDATE t_made SET bits = B'00111' WHERE id = 1"]);
+    const d = await verifyRun(config, cond('t_made'));
+    expect(table(d.report, 't_made').keys).toEqual([{ kind: 'differ', key: ['1'], columns: ['bits'] }]);
+  });
+
+  test('BIT(n) against bit varying(n): equal when equal, one bit differs, --repair writes it back', async () => {
+    const eq = await verifyRun(config, cond('t_bits'));
+    expect(eq.code).toBe(0);
+    expect(table(eq.report, 't_bits')).toMatchObject({ rowsCompared: 3, method: 'chunk-hash' });
+    await run(dst, [`UPDATE t_bits SET b5 = B'10111' WHERE id = 1`, `UPDATE t_bits SET b64 = B'1${'0'.repeat(63)}' WHERE id = 2`, "UPDATE t_bits SET b1 = B'0' WHERE id = 3"]);
+    const d = await verifyRun(config, cond('t_bits'));
+    expect(d.code).toBe(1);
+    expect(table(d.report, 't_bits').keys).toEqual([
+      { kind: 'differ', key: ['1'], columns: ['b5'] },
+      { kind: 'differ', key: ['2'], columns: ['b64'] },
+      { kind: 'differ', key: ['3'], columns: ['b1'] },
+    ]);
+    expect((await verifyRun(config, cond('t_bits'), { repair: true })).code).toBe(0);
+    const c = await pgConnect({ database: dst.db });
+    try {
+      const rows = await c.query<{ b5: string | null; b64: string | null }>(`SELECT b5::text AS b5, b64::text AS b64 FROM app.t_bits ORDER BY id`);
+      expect(rows.rows).toEqual([
+        { b5: '10110', b64: '1'.repeat(64) },
+        { b5: '00001', b64: '0'.repeat(64) },
+        { b5: null, b64: null },
+      ]);
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+describe.each(RF_PAIRS)("verify $name: a row filter whose column the map drops", ({ name, src, dst }) => {
+  const srcDb = { ...src, db: `${src.db}_drop`, schema: src.engine === 'mariadb' ? `${src.db}_drop` : src.schema };
+  const dstDb = { ...dst, db: `${dst.db}_drop`, schema: dst.engine === 'mariadb' ? `${dst.db}_drop` : dst.schema };
+  let config: string;
+  const cond = `SCH.NAME='${srcDb.schema}'`;
+
+  beforeAll(async () => {
+    for (const ep of [srcDb, dstDb]) await createDatabase(ep.engine, ep.db);
+    await run(srcDb, [
+      'CREATE TABLE t_notes (id int NOT NULL PRIMARY KEY, region varchar(10), body varchar(20))',
+      "INSERT INTO t_notes VALUES (1, 'EU', 'a'), (2, 'EU', 'b'), (3, 'US', 'c'), (4, 'EU', 'd'), (5, 'EU', 'e'), (6, NULL, 'f')",
+      'CREATE TABLE t_scores (id int NOT NULL PRIMARY KEY, score float, body varchar(20))',
+      "INSERT INTO t_scores VALUES (1, 2.5, 'x')",
+    ]);
+    // the target has no region: EU rows as replicated, 3 (US) written there by someone else,
+    // 4 not replicated yet, 5 changed, 9 with no source row at all
+    await run(dstDb, [
+      'CREATE TABLE t_notes (id int NOT NULL PRIMARY KEY, body varchar(20))',
+      "INSERT INTO t_notes VALUES (1, 'a'), (2, 'b'), (3, 'not from the source'), (5, 'changed'), (6, 'f?'), (9, 'z')",
+      'CREATE TABLE t_scores (id int NOT NULL PRIMARY KEY, body varchar(20))',
+      "INSERT INTO t_scores VALUES (1, 'x')",
+    ]);
+    const s = srcDb.schema;
+    config = siteXml(
+      `dropcol-${name}`,
+      srcDb,
+      dstDb,
+      `<filter><enable><item>${s}.t_notes(region = 'EU')</item><item>${s}.t_scores(score &gt; 1.5)</item></enable></filter>
+       <map><item>${s}.t_notes(region ==) == ${dstDb.schema}.t_notes</item><item>${s}.t_scores(score ==) == ${dstDb.schema}.t_scores</item><item>${s}.* == ${dstDb.schema}.*</item></map>`,
+    );
+  });
+  afterAll(async () => {
+    for (const ep of [srcDb, dstDb]) await dropDatabase(ep.engine, ep.db);
+  });
+
+  test('the condition is evaluated on the source only and target rows are matched by key', async () => {
+    const d = await verifyRun(config, `${cond} AND TAB.NAME = 't_notes'`);
+    expect(d.code).toBe(1);
+    const t = table(d.report, 't_notes');
+    expect(t).toMatchObject({ status: 'compared', method: 'rows', rowsCompared: 4, missingOnTarget: 1, extraOnTarget: 1, differing: 1 });
+    expect(t.rowFilter).toMatch(/region = 'EU'.*on the source only: the map drops region; target rows matched by key/);
+    // 3 (US) and 6 (NULL region) fail the condition: their target rows are neither compared nor extra
+    expect(t.keys).toEqual([
+      { kind: 'missing', key: ['4'] },
+      { kind: 'differ', key: ['5'], columns: ['body'] },
+      { kind: 'extra', key: ['9'] },
+    ]);
+    const r = await verifyRun(config, `${cond} AND TAB.NAME = 't_notes'`, { repair: true });
+    expect(r.code).toBe(0);
+    expect(table(r.report, 't_notes').repair).toEqual({ inserted: 1, deleted: 1, updated: 1, equalAfter: true });
+    expect(await countRows(dstDb, "SELECT COUNT(*) AS n FROM t_notes WHERE (id = 3 AND body = 'not from the source') OR (id = 6 AND body = 'f?')")).toBe(2);
+  });
+
+  test('a dropped column whose condition has no SQL form is one clear error for that table', async () => {
+    const r = await verifyRun(config, `${cond} AND TAB.NAME = 't_scores'`);
+    expect(r.code).toBe(2);
+    expect(table(r.report, 't_scores')).toMatchObject({
+      status: 'error',
+      reason: expect.stringMatching(/^row filter column score is dropped by the map, and its condition has no SQL form to evaluate on the source alone: /),
+    });
   });
 });
