@@ -5,7 +5,7 @@
 import { isBitType } from '../dialect/mysql/mysql-normalize';
 import { compareDec, parseDec } from '../filter/compare';
 import { canonicalJson, codePointCompare } from './canonical-json';
-import type { Side, Text, TextRow } from './side';
+import type { CanonContext, Side, Text, TextRow } from './side';
 import type { ColKind, JsCanon, VColumn, VTable } from './types';
 import type { TargetName } from './map';
 import type { RowScope } from './row-filter';
@@ -38,6 +38,8 @@ export interface PairPlan {
   readonly compareKeys: (a: readonly Text[], b: readonly Text[]) => number;
   /** the send's row conditions for this table (row-filter.ts); absent: every row */
   readonly scope?: RowScope;
+  /** how the source side's canonical texts were made (row-filter.ts makes more) */
+  readonly srcCanon: CanonContext;
 }
 
 const ci = (s: string): string => s.toUpperCase();
@@ -48,8 +50,12 @@ export function planPair(
   names: TargetName,
   sides: { src: Side; dst: Side },
   caseInsensitive: boolean,
+  zeroDate: string | null,
 ): PairPlan | string {
   const crossEngine = sides.src.engine !== sides.dst.engine;
+  // exec applies zero_date to what it writes from a MySQL source into another engine
+  const srcCanon: CanonContext = crossEngine ? { crossEngine, zeroDate } : { crossEngine };
+  const dstCanon: CanonContext = { crossEngine };
   const srcCols: VColumn[] = [];
   const dstCols: VColumn[] = [];
   const missing: string[] = [];
@@ -79,10 +85,10 @@ export function planPair(
   // text (several times cheaper than the canonical text; rows are still compared canonically)
   const fast =
     !crossEngine && sides.src.fastDigest === sides.dst.fastDigest && srcCols.every((c, i) => c.type === dstCols[i]!.type && c.kind === dstCols[i]!.kind);
-  const sideSql = (side: Side, t: VTable, cols: VColumn[]): SideSql => {
+  const sideSql = (side: Side, t: VTable, cols: VColumn[], ctx: CanonContext): SideSql => {
     const q = cols.map((c) => side.ident(c.name));
     const from = side.table(t.schema, t.table);
-    const canon = cols.map((c, i) => side.canon(c, q[i]!, crossEngine));
+    const canon = cols.map((c, i) => side.canon(c, q[i]!, ctx));
     const text = fast ? side.rawRowText(cols.map((c, i) => ({ q: q[i]!, kind: c.kind }))) : side.rowText(canon);
     return {
       side,
@@ -93,8 +99,8 @@ export function planPair(
       parts: side.hashParts(text, fast),
     };
   };
-  const src = sideSql(sides.src, source, srcCols);
-  const dst = sideSql(sides.dst, target, dstCols);
+  const src = sideSql(sides.src, source, srcCols, srcCanon);
+  const dst = sideSql(sides.dst, target, dstCols, dstCanon);
   if (keyIdx.length === 0 && js.some((j) => j !== undefined)) {
     return 'no primary key, and float/JSON columns whose text only JS can align across engines (no common row order)';
   }
@@ -128,6 +134,7 @@ export function planPair(
     dbHash: js.every((j) => j === undefined),
     compareKey,
     compareKeys,
+    srcCanon,
   };
 }
 

@@ -243,12 +243,11 @@ function sourceOnly(plan: PairPlan, items: Items, findSource: (ref: ColumnRef) =
   const cols = dropped.join(', ');
   if (plan.keyIdx.length === 0) return `row filter column ${cols} is dropped by the map and the table has no primary key: the target's rows cannot be matched to the source's`;
   const s = plan.src.side;
-  const crossEngine = s.engine !== plan.dst.side.engine;
   try {
     const src = combine(items, (c) =>
       toSql(c, s, (ref) => {
         const col = findSource(ref)!;
-        return { expr: s.canon(col, s.ident(col.name), crossEngine), c: col };
+        return { expr: s.canon(col, s.ident(col.name), plan.srcCanon), c: col };
       }),
     );
     return { kind: 'source-only', src, text: `${items.text} (on the source only: the map drops ${cols}; target rows matched by key)` };

@@ -45,6 +45,14 @@ import type { Engine, VColumn } from './types';
 export type Text = string | null;
 export type TextRow = Text[];
 
+/** What a column's canonical text depends on besides the column. */
+export interface CanonContext {
+  /** the other side is another engine */
+  readonly crossEngine: boolean;
+  /** exec's zero_date rule, for the source side across engines (null: NULL); absent: zero dates compare as their own text */
+  readonly zeroDate?: string | null;
+}
+
 export interface Side {
   readonly engine: Engine;
   readonly label: string;
@@ -59,7 +67,7 @@ export interface Side {
   // SQL pieces
   ident(name: string): string;
   table(schema: string, table: string): string;
-  canon(col: VColumn, q: string, crossEngine: boolean): string;
+  canon(col: VColumn, q: string, ctx: CanonContext): string;
   keyExpr(col: VColumn, q: string): string;
   /** n: 1-based parameter number (PostgreSQL), ignored by MySQL */
   keyParam(col: VColumn, n: number): string;
@@ -189,8 +197,8 @@ class MysqlSide implements Side {
   table(schema: string, table: string): string {
     return `${mysqlQuoteIdent(schema)}.${mysqlQuoteIdent(table)}`;
   }
-  canon(col: VColumn, q: string, crossEngine: boolean): string {
-    return mysqlCanonExpr(q, col.kind, { crossEngine, type: col.type, ...(col.scale !== undefined ? { scale: col.scale } : {}) });
+  canon(col: VColumn, q: string, ctx: CanonContext): string {
+    return mysqlCanonExpr(q, col.kind, { ...ctx, type: col.type, ...(col.scale !== undefined ? { scale: col.scale } : {}) });
   }
   keyExpr(col: VColumn, q: string): string {
     return mysqlKeyExpr(q, col.kind);
@@ -303,8 +311,8 @@ class PgSide implements Side {
   table(schema: string, table: string): string {
     return `${pgQuoteIdent(schema)}.${pgQuoteIdent(table)}`;
   }
-  canon(col: VColumn, q: string, crossEngine: boolean): string {
-    return pgCanonExpr(q, col.kind, { crossEngine, type: col.type });
+  canon(col: VColumn, q: string, ctx: CanonContext): string {
+    return pgCanonExpr(q, col.kind, { crossEngine: ctx.crossEngine, type: col.type });
   }
   keyExpr(col: VColumn, q: string): string {
     return pgKeyExpr(q, col.kind);

@@ -162,7 +162,7 @@ async function runOne(src: Side, dst: Side, w: Work, opts: VerifyOptions, chunk:
   const sName = name(w.source.schema, w.source.table);
   const tName = name(w.names.schema, w.names.table);
   if (w.target === undefined) return emptyReport(sName, tName, 'missing-target', `no such table on the target${w.notCreated !== undefined ? `; ${w.notCreated}` : ''}`);
-  const paired: PairPlan | string = planPair(w.source, w.target, w.names, { src, dst }, !opts.exec.caseSensitive);
+  const paired: PairPlan | string = planPair(w.source, w.target, w.names, { src, dst }, !opts.exec.caseSensitive, opts.exec.zeroDate);
   if (typeof paired === 'string') return emptyReport(sName, tName, 'error', paired);
   // only the rows the send replicates: SQL pushdown keeps chunk hashing, JS means row by row
   const scope = rowScope(paired, opts.cpt, opts.exec);

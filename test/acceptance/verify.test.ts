@@ -571,6 +571,28 @@ describe('verify MariaDB -> PostgreSQL: a missing table created by --repair, BIT
     expect(table(d.report, 't_made').keys).toEqual([{ kind: 'differ', key: ['1'], columns: ['bits'] }]);
   });
 
+  test("zero dates compare as exec's zero_date rule wrote them", async () => {
+    await run(src, [
+      "SET SESSION sql_mode = ''",
+      'CREATE TABLE t_zero (id INT NOT NULL PRIMARY KEY, d DATE, dt DATETIME(6))',
+      "INSERT INTO t_zero VALUES (1, '0000-00-00', '0000-00-00 12:34:56.000001'), (2, '2024-00-15', '2024-02-03 04:05:06.000000')",
+    ]);
+    // what exec writes with <zero_date>0001-01-01</zero_date>: the date replaced, the time of day kept
+    await run(dst, [
+      'CREATE TABLE t_zero (id int PRIMARY KEY, d date, dt timestamp(6))',
+      "INSERT INTO t_zero VALUES (1, '0001-01-01', '0001-01-01 12:34:56.000001'), (2, '0001-01-01', '2024-02-03 04:05:06')",
+    ]);
+    const s = src.schema;
+    const ruled = siteXml('zero', src, dst, `<map><item>${s}.* == ${dst.schema}.*</item></map>`, '<zero_date>0001-01-01</zero_date>');
+    expect((await verifyRun(ruled, cond('t_zero'))).code).toBe(0);
+    // the default rule is NULL: then these target values differ
+    const d = await verifyRun(config, cond('t_zero'));
+    expect(table(d.report, 't_zero').keys).toEqual([
+      { kind: 'differ', key: ['1'], columns: ['d', 'dt'] },
+      { kind: 'differ', key: ['2'], columns: ['d'] },
+    ]);
+  });
+
   test('BIT(n) against bit varying(n): equal when equal, one bit differs, --repair writes it back', async () => {
     const eq = await verifyRun(config, cond('t_bits'));
     expect(eq.code).toBe(0);

@@ -16,8 +16,10 @@
  *   date         YYYY-MM-DD;  datetime 'YYYY-MM-DD HH:MM:SS.ffffff';  time '[-]HH:MM:SS.ffffff'
  *   timestamptz  MySQL TIMESTAMP read with time_zone '+00:00', printed as datetime (UTC)
  *   json         the stored text; across engines (or MySQL's binary JSON) canonicalised in JS
- * Zero dates: PostgreSQL cannot hold them, so across engines a date/datetime with a zero
- * year, month or day compares as NULL (the rule exec follows). Same engine: compared as text.
+ * Zero dates: PostgreSQL cannot hold them, so on the source side of a pair across engines a
+ * date/datetime with a zero year, month or day compares as what exec's `zero_date` rule writes
+ * (dialect/zero-date.ts): NULL, or the rule's date with the time of day kept. Elsewhere (same
+ * engine, a MySQL target) it is compared as its own text, which nothing else prints.
  * The session must run SET NAMES utf8mb4 and time_zone '+00:00' (SESSION_SETUP).
  */
 import type { DictColumn } from '../../dict/entry';
@@ -53,6 +55,8 @@ export interface CanonOptions {
   readonly scale?: number;
   /** the column's type text ('bit(5)'): BIT is told by it */
   readonly type?: string;
+  /** exec's zero_date rule, on the source side across engines: null (NULL) or a 'YYYY-MM-DD' date; absent: no rule */
+  readonly zeroDate?: string | null;
 }
 
 /** A bit-string type: MySQL BIT(n), PostgreSQL bit(n) / bit varying(n) (exec keeps their kind 'other'). */
@@ -60,7 +64,14 @@ export const isBitType = (type: string | undefined): boolean => type !== undefin
 
 /** SELECT expression printing the canonical text of column `q` (already quoted). */
 export function mysqlCanonExpr(q: string, kind: ColKind, opts: CanonOptions): string {
-  const zeroNull = (e: string): string => (opts.crossEngine ? `IF(YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0, NULL, ${e})` : e);
+  const rule = opts.zeroDate;
+  const zeroAs = (kind: ColKind): string => {
+    if (rule === undefined || rule === null) return 'NULL';
+    const date = `'${rule.replace(/'/g, "''")}'`;
+    return kind === 'date' ? date : `CONCAT(${date}, DATE_FORMAT(${q}, ' %H:%i:%s.%f'))`;
+  };
+  const zeroNull = (e: string, kind: ColKind = 'date'): string =>
+    rule !== undefined ? `IF(YEAR(${q}) = 0 OR MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0, ${zeroAs(kind)}, ${e})` : e;
   switch (kind) {
     case 'int':
       return `CAST(${q} AS CHAR)`;
@@ -80,7 +91,7 @@ export function mysqlCanonExpr(q: string, kind: ColKind, opts: CanonOptions): st
       return zeroNull(`DATE_FORMAT(${q}, '%Y-%m-%d')`);
     case 'datetime':
     case 'timestamptz':
-      return zeroNull(`DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`);
+      return zeroNull(`DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`, kind);
     case 'time':
       return `TIME_FORMAT(${q}, '%H:%i:%s.%f')`;
     case 'bool':
