@@ -183,8 +183,7 @@ export class Applier {
     if (special) {
       // DDL and TRUNCATE commit implicitly on MySQL: they go alone, after what came before
       await this.flush();
-      const [v] = await this.withoutLoaded([u]);
-      await this.applyAlone(v!);
+      await this.applyAlone(u);
       return;
     }
     this.group.push(u);
@@ -213,48 +212,57 @@ export class Applier {
   }
 
   private async applyGroup(group: Unit[], consumed: ReadonlyMap<number, bigint>): Promise<Map<number, { seq: bigint; position: string }>> {
-    const units = await this.withoutLoaded(group);
-    if (units.length > 0) {
-      const ok = await this.applyGroupFast(units, consumed).catch((e: unknown) => {
-        this.opts.log.debug(`group of ${units.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
-        return false;
-      });
+    if (group.length > 0) {
+      const ok = await this.beginGated(group)
+        .then((units) => this.applyGroupFast(units, consumed))
+        .catch((e: unknown) => {
+          this.opts.log.debug(`group of ${group.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
+          return false;
+        });
       if (!ok) {
         await this.target.rollback().catch(() => undefined);
-        for (const u of units) await this.applyAlone(u);
-        await this.saveConsumed(consumed);
+        for (const u of group) await this.applyAlone(u);
       }
-    } else await this.saveConsumed(consumed);
+    }
+    await this.saveConsumed(consumed);
     return this.ackable(consumed);
   }
 
   /**
-   * The units without the changes an initial load already holds (DMHS_TABLE_SEQID), after
-   * waiting for any table they touch that is still loading.
+   * Opens the target transaction for `units` and returns them without the changes an
+   * initial load already holds (DMHS_TABLE_SEQID). The seqid rows are read after taking
+   * the gate row shared, inside the transaction: a copy marking a table 'loading' either
+   * waits for this transaction or is seen by it. While a touched table is loading, waits
+   * outside any transaction and tries again.
    */
-  private async withoutLoaded(units: Unit[]): Promise<Unit[]> {
-    await this.seqids.refresh();
-    if (this.seqids.empty || units.length === 0) return units;
-    const nameOf = (op: Op) => {
-      const t = op.kind === 'ddl' ? op.table : op.table;
-      return t ? this.binder.targetName(t.schema, t.table) : undefined;
-    };
-    const touched = new Map<string, { schema: string; table: string }>();
-    for (const u of units) {
-      for (const op of u.tx.ops) {
-        const n = nameOf(op);
-        if (n) touched.set(`${n.schema}\u0000${n.table}`, n);
+  private async beginGated(units: readonly Unit[]): Promise<Unit[]> {
+    const nameOf = (op: Op) => (op.table ? this.binder.targetName(op.table.schema, op.table.table) : undefined);
+    for (;;) {
+      await this.target.run(['BEGIN', this.target.system.gateShared()]);
+      await this.seqids.refresh(true);
+      if (this.seqids.empty) return [...units];
+      const touched = new Map<string, { schema: string; table: string }>();
+      for (const u of units) {
+        for (const op of u.tx.ops) {
+          const n = nameOf(op);
+          if (n) touched.set(`${n.schema}\u0000${n.table}`, n);
+        }
       }
-    }
-    await this.seqids.waitLoaded([...touched.values()]);
-    return units.map((u) => {
-      const ops = u.tx.ops.filter((op) => {
-        if (op.kind === 'ddl') return true;
-        const n = nameOf(op)!;
-        return !this.seqids.covers(n.schema, n.table, u.tx.position);
+      const tables = [...touched.values()];
+      if (tables.some((t) => this.seqids.loading(t.schema, t.table))) {
+        await this.target.rollback();
+        await this.seqids.waitLoaded(tables);
+        continue;
+      }
+      return units.map((u) => {
+        const ops = u.tx.ops.filter((op) => {
+          if (op.kind === 'ddl') return true;
+          const n = nameOf(op)!;
+          return !this.seqids.covers(n.schema, n.table, u.tx.position);
+        });
+        return ops.length === u.tx.ops.length ? u : { ...u, tx: { ...u.tx, ops } };
       });
-      return ops.length === u.tx.ops.length ? u : { ...u, tx: { ...u.tx, ops } };
-    });
+    }
   }
 
   /** Frames whose transactions were all replays (skipped) still move the saved sequence. */
@@ -322,7 +330,8 @@ export class Applier {
 
   /** The whole group in one target transaction, statements batched; false on a conflict. */
   private async applyGroupFast(units: readonly Unit[], consumed: ReadonlyMap<number, bigint>): Promise<boolean> {
-    const statements: Statement[] = [{ sql: 'BEGIN' }];
+    // the transaction is open (beginGated)
+    const statements: Statement[] = [];
     // every table bound first, so the net plan can work synchronously
     for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !this.binder.cached(op.table)) await this.binder.bind(op.table);
     const net = planNet(
@@ -394,10 +403,10 @@ export class Applier {
    * One source transaction in its own target transaction, one operation at a time:
    * conflicts resolved, failures handled by exec_policy and recorded.
    */
-  private async applyAlone(u: Unit): Promise<void> {
+  private async applyAlone(whole: Unit): Promise<void> {
     const t = this.target;
     const errors: ErrorRecord[] = [];
-    await t.run(['BEGIN']);
+    const [u] = (await this.beginGated([whole])) as [Unit];
     for (const op of u.tx.ops) {
       try {
         await t.guarded(() => this.applyOne(u, op, errors));

@@ -1,6 +1,6 @@
 import { comparePositions, parsePosition, type Position } from '../model/position';
 import type { Logger } from '../log';
-import type { ApplyTarget } from './target';
+import { SEQID_GATE, type ApplyTarget } from './target';
 
 interface Entry {
   readonly pos: Position | undefined;
@@ -34,6 +34,8 @@ export class TableSeqids {
     const next = new Map<string, Entry>();
     for (const r of rows) {
       const get = (n: string): unknown => r[n] ?? r[n.toLowerCase()];
+      const status = String(get('STATUS') ?? '');
+      if (status === SEQID_GATE.status) continue;
       const text = String(get('POS') ?? '');
       let pos: Position | undefined;
       try {
@@ -41,7 +43,7 @@ export class TableSeqids {
       } catch {
         pos = undefined;
       }
-      next.set(TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME'))), { pos, status: String(get('STATUS') ?? '') });
+      next.set(TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME'))), { pos, status });
     }
     this.entries = next;
     this.readAt = Date.now();

@@ -84,9 +84,21 @@ export interface SystemTables {
   listErrors(): string;
   /** SCHEMA_NAME, TABLE_NAME, POS, STATUS of DMHS_TABLE_SEQID (written by copy) */
   readTableSeqids(): string;
+  /**
+   * Locks DMHS_TABLE_SEQID's gate row (SEQID_GATE) shared until the transaction ends.
+   * Copy locks it exclusively while it marks tables 'loading', so an exec group and a
+   * copy's marking never overlap: a group either commits first or sees the mark.
+   */
+  gateShared(): string;
   /** marks a recorded error as reapplied */
   markReapplied(id: number): string;
 }
+
+/**
+ * The gate row of DMHS_TABLE_SEQID (see SystemTables.gateShared): not a table, never
+ * loaded; created with the table by exec and by copy, whichever comes first.
+ */
+export const SEQID_GATE = { schema: '', table: '', pos: '', status: 'gate' } as const;
 
 /** How names in a DDL statement become target names. */
 export interface DdlNames {

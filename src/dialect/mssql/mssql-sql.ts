@@ -1,7 +1,7 @@
 import { SynctlError } from '../../errors';
 import type { Row } from '../../model/change';
 import { JsonDiff, Temporal, UNCHANGED, type Value } from '../../model/value';
-import type { ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
+import { SEQID_GATE, type ErrorRecord, type SystemTables, type TrxidRow } from '../../exec/target';
 import type { BoundColumn, BoundTable } from '../bound-table';
 import { SqlWriter, type DialectParts } from '../sql-writer';
 import { utcWallClock } from '../temporal-text';
@@ -182,8 +182,11 @@ export function mssqlSystemTables(schema: string): SystemTables {
         STMT nvarchar(max) NOT NULL, ERROR nvarchar(max) NOT NULL, ACTION nvarchar(16) NOT NULL, AT datetime2(6) NOT NULL DEFAULT SYSUTCDATETIME())`,
       `IF OBJECT_ID(${str(`${s}.[DMHS_TABLE_SEQID]`)}, 'U') IS NULL CREATE TABLE ${seq} (SCHEMA_NAME nvarchar(256) NOT NULL, TABLE_NAME nvarchar(256) NOT NULL,
         POS nvarchar(1024) NOT NULL, STATUS nvarchar(16) NOT NULL, CHUNKS_DONE nvarchar(max), UPDATED_AT datetime2(6) NOT NULL DEFAULT SYSUTCDATETIME(), PRIMARY KEY (SCHEMA_NAME, TABLE_NAME))`,
+      `IF NOT EXISTS (SELECT 1 FROM ${seq} WHERE SCHEMA_NAME = ${str(SEQID_GATE.schema)} AND TABLE_NAME = ${str(SEQID_GATE.table)}) INSERT INTO ${seq} (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES (${[SEQID_GATE.schema, SEQID_GATE.table, SEQID_GATE.pos, SEQID_GATE.status].map(str).join(', ')})`,
     ],
     readTableSeqids: () => `SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM ${seq}`,
+    // HOLDLOCK keeps the shared lock to the end of the transaction
+    gateShared: () => `SELECT 1 FROM ${seq} WITH (HOLDLOCK, ROWLOCK) WHERE SCHEMA_NAME = ${str(SEQID_GATE.schema)} AND TABLE_NAME = ${str(SEQID_GATE.table)}`,
     read: () => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}`,
     save: (rows: readonly TrxidRow[]) =>
       `MERGE INTO ${trx} WITH (HOLDLOCK) AS d USING (VALUES ` +

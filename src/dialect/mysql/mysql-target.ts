@@ -1,7 +1,7 @@
 import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import type { DbConnection } from '../../config/types';
 import { SynctlError } from '../../errors';
-import type { ApplyTarget, ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
+import { SEQID_GATE, type ApplyTarget, type ErrorRecord, type SystemTables, type TrxidRow } from '../../exec/target';
 import type { VColumn, VTable } from '../../verify/types';
 import { mysqlColumnKind } from './mysql-normalize';
 import { literal, MYSQL_PARTS, quoteIdent } from './mysql-sql';
@@ -26,6 +26,7 @@ function mysqlSystemTables(schema: string): SystemTables {
   const trx = `${s}.DMHS_TRXID_TABLE`;
   const err = `${s}.DMHS_ERROR_TSK_TABLE`;
   const seq = `${s}.DMHS_TABLE_SEQID`;
+  const gate = [SEQID_GATE.schema, SEQID_GATE.table, SEQID_GATE.pos, SEQID_GATE.status].map(str).join(', ');
   return {
     schema,
     create: () => [
@@ -38,8 +39,10 @@ function mysqlSystemTables(schema: string): SystemTables {
         ERROR TEXT NOT NULL, ACTION VARCHAR(16) NOT NULL, AT TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
       `CREATE TABLE IF NOT EXISTS ${seq} (SCHEMA_NAME VARCHAR(256) NOT NULL, TABLE_NAME VARCHAR(256) NOT NULL, POS VARCHAR(1024) NOT NULL,
         STATUS VARCHAR(16) NOT NULL, CHUNKS_DONE LONGTEXT, UPDATED_AT TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (SCHEMA_NAME, TABLE_NAME)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `INSERT IGNORE INTO ${seq} (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES (${gate})`,
     ],
     readTableSeqids: () => `SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM ${seq}`,
+    gateShared: () => `SELECT 1 FROM ${seq} WHERE SCHEMA_NAME = ${str(SEQID_GATE.schema)} AND TABLE_NAME = ${str(SEQID_GATE.table)} LOCK IN SHARE MODE`,
     read: () => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}`,
     save: (rows: readonly TrxidRow[]) =>
       `INSERT INTO ${trx} (SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT, APPLIED_AT) VALUES ` +

@@ -2,7 +2,7 @@ import { Client, type QueryResult } from 'pg';
 import type { DbConnection } from '../../config/types';
 import { parseCondition } from '../../dict/condition';
 import { SynctlError } from '../../errors';
-import type { ApplyTarget, DdlNames, ErrorRecord, SystemTables, TrxidRow } from '../../exec/target';
+import { SEQID_GATE, type ApplyTarget, type DdlNames, type ErrorRecord, type SystemTables, type TrxidRow } from '../../exec/target';
 import type { VTable } from '../../verify/types';
 import type { ZeroDateRule } from '../zero-date';
 import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
@@ -26,6 +26,7 @@ function pgSystemTables(schema: string): SystemTables {
   const trx = `${s}.dmhs_trxid_table`;
   const err = `${s}.dmhs_error_tsk_table`;
   const seq = `${s}.dmhs_table_seqid`;
+  const gate = [SEQID_GATE.schema, SEQID_GATE.table, SEQID_GATE.pos, SEQID_GATE.status].map(pgQuote).join(', ');
   return {
     schema,
     create: () => [
@@ -38,8 +39,10 @@ function pgSystemTables(schema: string): SystemTables {
         error text NOT NULL, action varchar(16) NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
       `CREATE TABLE IF NOT EXISTS ${seq} (schema_name varchar(256) NOT NULL, table_name varchar(256) NOT NULL, pos varchar(1024) NOT NULL,
         status varchar(16) NOT NULL, chunks_done text, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, table_name))`,
+      `INSERT INTO ${seq} (schema_name, table_name, pos, status) VALUES (${gate}) ON CONFLICT DO NOTHING`,
     ],
     readTableSeqids: () => `SELECT schema_name, table_name, pos, status FROM ${seq}`,
+    gateShared: () => `SELECT 1 FROM ${seq} WHERE schema_name = ${pgQuote(SEQID_GATE.schema)} AND table_name = ${pgQuote(SEQID_GATE.table)} FOR SHARE`,
     read: () => `SELECT siteid, worker, seq, pos, xid, commit_time, trx_count FROM ${trx}`,
     save: (rows: readonly TrxidRow[]) =>
       `INSERT INTO ${trx} (siteid, worker, seq, pos, xid, commit_time, trx_count, applied_at) VALUES ` +
