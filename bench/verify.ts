@@ -18,7 +18,8 @@
  * the same rows piped from `mariadb -B` into `psql \copy` (schema sbtest of database sbtest_pg).
  * Cases: equal tables, then the copy with `diffs` planted differences. Both tools must find
  * exactly the planted differences (ours by its report, pt-table-sync by its printed statements),
- * otherwise the bench fails. Peak RSS by /usr/bin/time -v (Maximum resident set size).
+ * otherwise the bench fails; so does a synctl run whose peak RSS reaches the issue's 300 MB.
+ * Peak RSS by /usr/bin/time -v (Maximum resident set size).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,6 +43,8 @@ const SRC = 'sbtest';
 const DST = 'sbtest_copy';
 const PGDB = 'sbtest_pg';
 const ROOT = path.resolve(__dirname, '../..');
+/** the issue's memory bound for the whole verify process */
+const MAX_RSS = 300 * 2 ** 20;
 const BIN = path.join(ROOT, 'bin', 'synctl');
 
 
@@ -310,6 +313,7 @@ async function timeCase(name: string, h: StartedHarness, config: string, expect:
         `${name}: synctl found rows ${o.rows} (want ${total}), differing ${o.differing} (${want.changed}), missing ${o.missing} (${want.deleted}), extra ${o.extra} (${want.extra})`,
       );
     }
+    if (o.peakRss >= MAX_RSS) throw new Error(`${name}: synctl verify peaked at ${mb(o.peakRss)} MB (bound ${mb(MAX_RSS)} MB)`);
     res.ours.push(o);
     let line = `${name} round ${i + 1}: synctl ${o.seconds.toFixed(2)}s ${mb(o.peakRss)} MB (hash ${o.descended}/${o.chunks}, ${o.rowsRead} rows read)`;
     if (withPeer) {
