@@ -126,27 +126,15 @@ export function mssqlRowText(exprs: readonly string[]): string {
 const md5 = (rowText: string): string => `HASHBYTES('MD5', ${mssqlUtf8(rowText)})`;
 
 /**
- * Twin of mysqlChunkDigestSql: row count and the sum of each MD5's first 60 bits (15 hex
- * digits = 7 bytes and the high half of the 8th). The SUM becomes an exact decimal sum
- * returned as text when the side sends it (toTsql).
- */
-export function mssqlChunkDigestSql(rowText: string, from: string, where: string): string {
-  return `SELECT COUNT(*) AS n, SUM(h) AS a FROM (SELECT ${mssqlHashParts(rowText)[0]} AS h FROM ${from} WHERE ${where}) d`;
-}
-
-/**
- * verify's per-row hash parts (Side.hashParts): the MD5's first 60 bits, as bigint because
- * tedious hands bigint to JS as exact text (decimal arrives as a double). Sums of them are
- * taken as decimal and returned as text by the T-SQL rewriting (mssql-tsql.ts).
+ * verify's per-row hash parts (Side.hashParts), twin of MySQL's and PostgreSQL's: the first
+ * 60 bits of the row text's MD5 (15 hex digits = 7 bytes and the high half of the 8th), as
+ * bigint because tedious hands bigint to JS as exact text (decimal arrives as a double).
+ * verify sums them per bucket; the T-SQL rewriting (mssql-tsql.ts) makes each SUM an exact
+ * decimal sum returned as text.
  */
 export function mssqlHashParts(rowText: string): string[] {
   const h = md5(rowText);
   return [`CAST(SUBSTRING(${h}, 1, 7) AS bigint) * 16 + CAST(SUBSTRING(${h}, 8, 1) AS int) / 16`];
-}
-
-/** One row's hash as lower-case hex, as MySQL's MD5() and PostgreSQL's md5() print it. */
-export function mssqlRowHash(rowText: string): string {
-  return `LOWER(CONVERT(varchar(32), ${md5(rowText)}, 2))`;
 }
 
 /** ORDER BY term for a canonical text when rows have no key: code point order (SQL Server sorts NULL first). */

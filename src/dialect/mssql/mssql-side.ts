@@ -13,7 +13,6 @@ import { sessionCheck } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import {
   mssqlCanonExpr,
-  mssqlChunkDigestSql,
   mssqlFilterLike,
   mssqlFilterLiteral,
   mssqlFilterOperand,
@@ -22,7 +21,6 @@ import {
   mssqlKeyParam,
   mssqlNullSafeEq,
   mssqlOrderText,
-  mssqlRowHash,
   mssqlRowText,
   mssqlValueParam,
   MSSQL_UTF8_CHECK_SQL,
@@ -184,14 +182,9 @@ export class MssqlSide implements Side {
     return mssqlValueParam(col, n);
   }
   rowText = mssqlRowText;
-  digestSql = mssqlChunkDigestSql;
   /** same engine: the canonical text is all SQL Server has that both sides print alike */
   rawRowText(cols: readonly { q: string; kind: VColumn['kind'] }[]): string {
     return mssqlRowText(cols.map((c) => mssqlCanonExpr(c.q, c.kind)));
-  }
-  fastDigestSql = mssqlChunkDigestSql;
-  rowHash(rowText: string): string {
-    return mssqlRowHash(rowText);
   }
   hashParts(rowText: string): string[] {
     return mssqlHashParts(rowText);

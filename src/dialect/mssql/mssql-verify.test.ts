@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import {
   mssqlCanonExpr,
-  mssqlChunkDigestSql,
   mssqlFilterLike,
   mssqlFilterLiteral,
   mssqlFilterOperand,
@@ -14,7 +13,6 @@ import {
   mssqlKeyParam,
   mssqlLikePattern,
   mssqlNullSafeEq,
-  mssqlRowHash,
   mssqlRowText,
   mssqlValueParam,
   MSSQL_UTF8_CHECK_SQL,
@@ -105,7 +103,7 @@ describe('canonical text on SQL Server', () => {
     expect(mssqlValueParam({ kind: 'text', type: 'nvarchar(10)' }, 4)).toBe('@p4');
   });
 
-  test('row text, chunk digest and row hash over UTF-8', () => {
+  test('row text and its hash parts over UTF-8; a bucket sum sent as exact text', () => {
     const rt = mssqlRowText(['a', 'b']);
     expect(rt).toBe(
       "COALESCE(CAST(LEN((a + N'.') COLLATE Latin1_General_100_CI_AS_SC) - 1 AS nvarchar(20)) + N':' + a, N'N') + N',' + " +
@@ -113,12 +111,10 @@ describe('canonical text on SQL Server', () => {
     );
     const part = `CAST(SUBSTRING(HASHBYTES('MD5', ${U8('x')}), 1, 7) AS bigint) * 16 + CAST(SUBSTRING(HASHBYTES('MD5', ${U8('x')}), 8, 1) AS int) / 16`;
     expect(mssqlHashParts('x')).toEqual([part]);
-    expect(mssqlChunkDigestSql('x', '[s].[t]', '1 = 1')).toBe(`SELECT COUNT(*) AS n, SUM(h) AS a FROM (SELECT ${part} AS h FROM [s].[t] WHERE 1 = 1) d`);
-    // as sent: the sum exact (decimal, no bigint overflow) and as text
-    expect(toTsql(mssqlChunkDigestSql('x', '[s].[t]', '1 = 1'), [])).toBe(
-      `SELECT COUNT(*) AS n, CAST(SUM(CAST(h AS decimal(38,0))) AS varchar(40)) AS a FROM (SELECT ${part} AS h FROM [s].[t] WHERE 1 = 1) d`,
+    // as verify's bucket query sends it: the sum exact (decimal, no bigint overflow) and as text
+    expect(toTsql(`SELECT COUNT(*) AS synctl_n, SUM(synctl_p0) AS synctl_s0 FROM (SELECT ${part} AS synctl_p0 FROM [s].[t] WHERE 1 = 1) d`, [])).toBe(
+      `SELECT COUNT(*) AS synctl_n, CAST(SUM(CAST(synctl_p0 AS decimal(38,0))) AS varchar(40)) AS synctl_s0 FROM (SELECT ${part} AS synctl_p0 FROM [s].[t] WHERE 1 = 1) d`,
     );
-    expect(mssqlRowHash('x')).toBe(`LOWER(CONVERT(varchar(32), HASHBYTES('MD5', ${U8('x')}), 2))`);
   });
 
   test('a side first checks that the server has the UTF-8 collation (SQL Server 2019+)', () => {
