@@ -189,6 +189,14 @@ describe('system tables', () => {
     expect(c[3]).toMatch(/CREATE TABLE \[syn ctl\]\.\[DMHS_TABLE_SEQID\] \(SCHEMA_NAME nvarchar\(256\) NOT NULL/);
   });
 
+  test("DMHS_TABLE_SEQID's gate row: added when absent (atomically), taken shared by each group", () => {
+    expect(sys.create()[4]).toBe(
+      "MERGE INTO [syn ctl].[DMHS_TABLE_SEQID] WITH (HOLDLOCK) AS d USING (VALUES (N'', N'', N'', N'gate')) AS s (SCHEMA_NAME, TABLE_NAME, POS, STATUS)" +
+        ' ON d.SCHEMA_NAME = s.SCHEMA_NAME AND d.TABLE_NAME = s.TABLE_NAME WHEN NOT MATCHED THEN INSERT (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES (s.SCHEMA_NAME, s.TABLE_NAME, s.POS, s.STATUS);',
+    );
+    expect(sys.gateShared()).toBe("SELECT 1 FROM [syn ctl].[DMHS_TABLE_SEQID] WITH (HOLDLOCK, ROWLOCK) WHERE SCHEMA_NAME = N'' AND TABLE_NAME = N''");
+  });
+
   test('reads, error records, reapplied marks', () => {
     expect(sys.read()).toBe('SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM [syn ctl].[DMHS_TRXID_TABLE]');
     expect(sys.readTableSeqids()).toBe('SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM [syn ctl].[DMHS_TABLE_SEQID]');

@@ -182,7 +182,10 @@ export function mssqlSystemTables(schema: string): SystemTables {
         STMT nvarchar(max) NOT NULL, ERROR nvarchar(max) NOT NULL, ACTION nvarchar(16) NOT NULL, AT datetime2(6) NOT NULL DEFAULT SYSUTCDATETIME())`,
       `IF OBJECT_ID(${str(`${s}.[DMHS_TABLE_SEQID]`)}, 'U') IS NULL CREATE TABLE ${seq} (SCHEMA_NAME nvarchar(256) NOT NULL, TABLE_NAME nvarchar(256) NOT NULL,
         POS nvarchar(1024) NOT NULL, STATUS nvarchar(16) NOT NULL, CHUNKS_DONE nvarchar(max), UPDATED_AT datetime2(6) NOT NULL DEFAULT SYSUTCDATETIME(), PRIMARY KEY (SCHEMA_NAME, TABLE_NAME))`,
-      `IF NOT EXISTS (SELECT 1 FROM ${seq} WHERE SCHEMA_NAME = ${str(SEQID_GATE.schema)} AND TABLE_NAME = ${str(SEQID_GATE.table)}) INSERT INTO ${seq} (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES (${[SEQID_GATE.schema, SEQID_GATE.table, SEQID_GATE.pos, SEQID_GATE.status].map(str).join(', ')})`,
+      // the gate row, added when absent: one MERGE WITH (HOLDLOCK) is atomic, so an exec and a copy creating it at once do not collide
+      `MERGE INTO ${seq} WITH (HOLDLOCK) AS d USING (VALUES (${[SEQID_GATE.schema, SEQID_GATE.table, SEQID_GATE.pos, SEQID_GATE.status].map(str).join(', ')}))` +
+        ` AS s (SCHEMA_NAME, TABLE_NAME, POS, STATUS) ON d.SCHEMA_NAME = s.SCHEMA_NAME AND d.TABLE_NAME = s.TABLE_NAME` +
+        ` WHEN NOT MATCHED THEN INSERT (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES (s.SCHEMA_NAME, s.TABLE_NAME, s.POS, s.STATUS);`,
     ],
     readTableSeqids: () => `SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM ${seq}`,
     // HOLDLOCK keeps the shared lock to the end of the transaction
