@@ -39,9 +39,35 @@ export function sessionCheck(markHex: string): string {
   return `IF CONTEXT_INFO() IS NULL OR SUBSTRING(CONTEXT_INFO(), 1, ${markHex.length / 2}) <> 0x${markHex} THROW ${SESSION_LOST_ERROR}, N'${SESSION_LOST_TEXT}', 1;`;
 }
 
-/** The batch text for `statements`; its last result set is one row, column rc: the counts separated by spaces. */
-export function countedBatch(statements: readonly string[], markHex: string): string {
-  const lines = [sessionCheck(markHex), "DECLARE @synctl_rc nvarchar(max) = N'';", 'BEGIN TRY'];
+/** THROW number of the "the transaction exec opened is gone" check. */
+export const TRANSACTION_LOST_ERROR = 50002;
+
+/**
+ * The check that the transaction exec opened is still open. An error that makes a
+ * transaction uncommittable (most DDL errors inside TRY, for one) gets it rolled back when
+ * the batch ends; without this check the next batches would run in autocommit, each
+ * statement committed on its own, outside the group exec thinks it is in.
+ */
+export function transactionCheck(): string {
+  return `IF @@TRANCOUNT = 0 THROW ${TRANSACTION_LOST_ERROR}, N'synctl: the open transaction was rolled back by SQL Server (an error in it made it uncommittable)', 1;`;
+}
+
+/** Whether a transaction is open after `statements` ran, starting from `open`. */
+export function transactionOpenAfter(statements: readonly string[], open: boolean): boolean {
+  for (const s of statements) {
+    const t = tsqlStatement(s);
+    if (t === 'BEGIN TRANSACTION') open = true;
+    else if (t === 'COMMIT TRANSACTION' || t.endsWith('ROLLBACK TRANSACTION')) open = false;
+  }
+  return open;
+}
+
+/**
+ * The batch text for `statements`; its last result set is one row, column rc: the counts
+ * separated by spaces. `inTransaction`: exec's transaction is open and must still be.
+ */
+export function countedBatch(statements: readonly string[], markHex: string, inTransaction = false): string {
+  const lines = [sessionCheck(markHex), ...(inTransaction ? [transactionCheck()] : []), "DECLARE @synctl_rc nvarchar(max) = N'';", 'BEGIN TRY'];
   for (const s of statements) {
     // the terminator on its own line: a statement may end in a -- comment
     lines.push(tsqlStatement(s), ';');

@@ -6,7 +6,7 @@ import type { TableDescriptor } from '../../model/change';
 import type { VTable } from '../../verify/types';
 import { bindTable } from '../bound-table';
 import { parseMysqlDdl } from '../mysql/mysql-ddl-parse';
-import { countedBatch, parseCounts, sessionCheck, tsqlStatement } from './mssql-batch';
+import { countedBatch, parseCounts, sessionCheck, transactionCheck, transactionOpenAfter, tsqlStatement } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import { mssqlDefault, mssqlTypeForMysql, mysqlDdlToMssql } from './mssql-ddl';
 import { mssqlConnectionLost, mssqlIsDuplicateKey } from './mssql-errors';
@@ -363,6 +363,21 @@ describe('the target over a session answering with recorded results', () => {
     expect(sent).toHaveLength(1);
   });
 
+  test('while exec has a transaction open, every batch first checks SQL Server has not rolled it back', async () => {
+    const counts = (n: number) => () => ({ recordsets: [[{ rc: '0 '.repeat(n) }]], recordset: undefined, rowsAffected: [], output: {} });
+    const { session, sent } = fakeSession([counts(1), counts(1), counts(2), counts(1), counts(1)]);
+    const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
+    await t.run(['BEGIN']);
+    await t.run(['INSERT ...']);
+    await t.run(['UPDATE ...', 'COMMIT']);
+    await t.run(['INSERT ...']);
+    await t.run(['BEGIN']);
+    await t.rollback();
+    expect(sent.map((b) => b.includes('IF @@TRANCOUNT = 0 THROW 50002'))).toEqual([false, true, true, false, false, false]);
+    expect(transactionOpenAfter(['BEGIN', 'x', 'ROLLBACK'], false)).toBe(false);
+    expect(transactionOpenAfter(['x'], true)).toBe(true);
+  });
+
   test('lock: granted (0, 1) or not (negative)', async () => {
     const { session, sent } = fakeSession([result([[{ r: 1 }]]), result([[{ r: -1 }]])]);
     const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
@@ -381,7 +396,7 @@ describe('the target over a session answering with recorded results', () => {
       })
       .catch((e: unknown) => e);
     expect(t.isDuplicateKey(err)).toBe(true);
-    expect(sent).toEqual(['SAVE TRANSACTION g1', 'SAVE TRANSACTION g2', 'IF XACT_STATE() = 1 ROLLBACK TRANSACTION g2']);
+    expect(sent).toEqual([`${transactionCheck()}\nSAVE TRANSACTION g1`, `${transactionCheck()}\nSAVE TRANSACTION g2`, 'IF XACT_STATE() = 1 ROLLBACK TRANSACTION g2']);
   });
 
   test('table: the recorded catalog, names matched ignoring case when asked; query checks the session first', async () => {

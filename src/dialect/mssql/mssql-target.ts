@@ -5,7 +5,7 @@ import type { VTable } from '../../verify/types';
 import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
 import { typeMapLookup, type TypeMapItem } from '../type-map';
 import type { ZeroDateRule } from '../zero-date';
-import { countedBatch, parseCounts, sessionCheck } from './mssql-batch';
+import { countedBatch, parseCounts, sessionCheck, transactionCheck, transactionOpenAfter } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import { mysqlDdlToMssql } from './mssql-ddl';
 import { mssqlIsDuplicateKey } from './mssql-errors';
@@ -54,6 +54,8 @@ class MssqlTarget implements ApplyTarget {
   readonly label: string;
   private readonly tables = new Map<string, VTable[]>();
   private savepoints = 0;
+  /** exec opened a transaction (BEGIN) that it has not ended: every batch checks it is still open */
+  private inTransaction = false;
 
   constructor(
     private readonly session: MssqlSession,
@@ -66,7 +68,8 @@ class MssqlTarget implements ApplyTarget {
 
   async run(statements: readonly string[]): Promise<number[]> {
     if (statements.length === 0) return [];
-    const r = await this.session.batch(countedBatch(statements, this.session.mark));
+    const r = await this.session.batch(countedBatch(statements, this.session.mark, this.inTransaction));
+    this.inTransaction = transactionOpenAfter(statements, this.inTransaction);
     return parseCounts(r.recordsets, statements.length);
   }
 
@@ -77,6 +80,7 @@ class MssqlTarget implements ApplyTarget {
   }
 
   async rollback(): Promise<void> {
+    this.inTransaction = false;
     await this.session.batch('IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION');
   }
 
@@ -88,7 +92,7 @@ class MssqlTarget implements ApplyTarget {
   /** SAVE TRANSACTION: a failed statement is undone alone and the transaction goes on. */
   async guarded<T>(work: () => Promise<T>): Promise<T> {
     const name = `g${++this.savepoints}`;
-    await this.session.batch(`SAVE TRANSACTION ${name}`);
+    await this.session.batch(`${transactionCheck()}\nSAVE TRANSACTION ${name}`);
     try {
       return await work();
     } catch (e) {
