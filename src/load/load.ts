@@ -37,15 +37,18 @@ import { planTables, type TablePlan } from './plan';
 import { backupRefusal, countRowsSql, createTargetSchema, dumpAndRestore } from './backup';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
-import { parseSeqidRow, type ChunksDone, type SeqidSql, type TargetEngine } from './seqid';
+import { chunkTotals, parseSeqidRow, type ChunksDone, type RangeDone, type SeqidSql, type TargetEngine } from './seqid';
+import { startSharedSnapshot } from './shared-snapshot';
 import { openBulkWriter, seqidSql, targetEngine } from './target-engine';
-import { chunkQuery, endSnapshot, openSource, startSnapshot, storeKey, pumpRows, type SourceSession, type StoredKey } from './source-snapshot';
+import { chunkQuery, endSnapshot, openSource, rangeBounds, startSnapshot, storeKey, pumpRows, type SourceSession, type StoredKey } from './source-snapshot';
 import { quoteIdent } from '../dialect/mysql/mysql-sql';
 import { converterFor, type RawValue } from './source-values';
 import { tableDdl, type TableDdl } from './target-ddl';
 
 export const DEFAULT_CHUNK_ROWS = 50_000;
 export const DEFAULT_THREADS = 4;
+/** tables with fewer rows (estimated) are read by one session: splitting costs more sessions than it saves */
+export const MIN_SPLIT_ROWS = 10_000;
 
 export interface TableLoadReport {
   readonly source: string;
@@ -139,22 +142,52 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
     const reports: TableLoadReport[] = [];
     let firstError: unknown;
     const queue = [...jobs];
-    const threads = Math.max(1, Math.min(masks.thread ?? DEFAULT_THREADS, queue.length));
-    await progress.start();
+    const threads = Math.max(1, masks.thread ?? DEFAULT_THREADS);
+    const ctx: Ctx = { input, engine, control, seq, progress, mode, has, computed, threads };
+    // THREAD workers take key ranges of split tables first, then tables; a worker with
+    // nothing to take waits while another is starting a table it may help with
+    const ranges: (() => Promise<void>)[] = [];
+    const splits: Promise<void>[] = [];
+    let starting = 0;
+    let wake: () => void = () => undefined;
+    let signal = new Promise<void>((r) => (wake = r));
+    const notify = (): void => {
+      wake();
+      signal = new Promise<void>((r) => (wake = r));
+    };
     const worker = async (): Promise<void> => {
       for (;;) {
         if (firstError !== undefined) return;
+        const range = ranges.shift();
+        if (range !== undefined) {
+          await range().catch((e: unknown) => void (firstError ??= e));
+          continue;
+        }
         const job = queue.shift();
-        if (job === undefined) return;
+        if (job === undefined) {
+          if (starting === 0) return;
+          await signal;
+          continue;
+        }
+        starting++;
         try {
-          reports.push(await loadTable(job, { input, engine, control, seq, progress, mode, has, computed }));
+          const r = await loadTable(job, ctx);
+          if (isSplit(r)) {
+            ranges.unshift(...r.tasks);
+            splits.push(r.report.then((x) => void reports.push(x), (e: unknown) => void (firstError ??= e)));
+          } else reports.push(r);
         } catch (e) {
           firstError ??= e;
+        } finally {
+          starting--;
+          notify();
         }
       }
     };
+    await progress.start();
     try {
       await Promise.all(Array.from({ length: threads }, worker));
+      await Promise.all(splits);
     } finally {
       progress.stop();
     }
@@ -242,6 +275,8 @@ interface Ctx {
   readonly has: (m: string) => boolean;
   /** AS: per table, source column index -> SELECT expression */
   readonly computed: ReadonlyMap<TablePlan, ReadonlyMap<number, string>>;
+  /** THREAD: readers at once (tables, or key ranges of one table) */
+  readonly threads: number;
 }
 
 /** AS items as source column index -> expression of one table; refused when a column is not copied or is a key column. */
@@ -295,7 +330,7 @@ async function runDdl(writer: { run(sql: string): Promise<void> }, statements: r
   return n;
 }
 
-async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
+async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport | SplitStart> {
   const t0 = Date.now();
   const p = job.plan;
   const { control, seq } = ctx;
@@ -308,7 +343,8 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
     const rows = await control.query(seq.read(p.target.schema, p.target.table));
     const r = parseSeqidRow(rows[0]!, p.targetName);
     ctx.progress.done(p.targetName, 'finished in an earlier run');
-    return { ...base, status: 'done-before', position: r.pos, rows: 0, chunks: 0, rowsBefore: r.chunks.rows, chunksBefore: r.chunks.chunks, indexes: idx, seconds: 0 };
+    const t = chunkTotals(r.chunks);
+    return { ...base, status: 'done-before', position: r.pos, rows: 0, chunks: 0, rowsBefore: t.rows, chunksBefore: t.chunks, indexes: idx, seconds: 0 };
   }
 
   // structure
@@ -346,27 +382,65 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
 
   const target = bind(p, ctx, existing);
   const geometry = p.entry.columns.some((c) => /geometry|point|linestring|polygon|geomcollection|geometrycollection/.test(c.dataType));
+  const chunkRows = ctx.input.masks.rows ?? DEFAULT_CHUNK_ROWS;
+  const layout = job.resume?.chunks.ranges;
+  const splittable = job.resume === undefined && p.key.length > 0 && p.estimatedRows >= MIN_SPLIT_ROWS;
+  const want = layout !== undefined ? layout.length : splittable ? Math.min(ctx.threads, Math.floor(p.estimatedRows / chunkRows)) : 1;
+  if (want > 1) {
+    const split = await startSplit({ job, target, ddl, ctx, t0, geometry }, want);
+    if (split !== undefined) return split;
+  }
+
   const before = job.resume?.chunks ?? { chunks: 0, rows: 0 };
   const state: CopyState = { done: before, rows: 0, chunks: 0 };
   let pos = job.resume?.pos;
+  let idx = 0;
+  ctx.progress.table(p.targetName, p.estimatedRows, before.rows);
+  await copyWithRetries(p, target, ctx, state, geometry, undefined, async (source, writer) => {
+    const snap = formatPosition(await startSnapshot(source, ctx.has('NOLOCK')));
+    if (pos === undefined) {
+      await writer.run(seq.setPosition(p.target.schema, p.target.table, snap));
+      pos = snap;
+    }
+  }, async (source, writer) => {
+    await copyChunks(p, target, writer, source, state, ctx, { progress: (next, final) => seq.progress(p.target.schema, p.target.table, next, final) });
+    await endSnapshot(source);
+    idx = ctx.has('INDEX') && ddl ? await runDdl(writer, ddl.indexes, p, 'INDEX', true) : 0;
+  });
+  ctx.progress.done(p.targetName, `${state.rows} rows in ${state.chunks} chunks${before.chunks > 0 ? ` (${before.chunks} chunks, ${before.rows} rows loaded before)` : ''}`);
+  return { ...base, status: 'loaded', position: pos!, rows: state.rows, chunks: state.chunks, rowsBefore: before.rows, chunksBefore: before.chunks, indexes: idx, seconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * Runs `copy` with a target writer and a source session at a snapshot, TRYTIMES more times
+ * when it fails on the way: a retry opens both again and reads on from the last commit at
+ * a newer snapshot, keeping the table's first POS (as CONTINUE does). `session`: one whose
+ * snapshot is started already (first try only); else `start` starts a new session's.
+ */
+async function copyWithRetries(
+  p: TablePlan,
+  target: BulkTarget,
+  ctx: Ctx,
+  state: CopyState,
+  geometry: boolean,
+  session: SourceSession | undefined,
+  start: (source: SourceSession, writer: ChunkWriter) => Promise<void>,
+  copy: (source: SourceSession, writer: ChunkWriter) => Promise<void>,
+): Promise<void> {
   const tries = ctx.input.masks.tryTimes ?? 0;
+  let given = session;
   for (let attempt = 0; ; attempt++) {
     let writer: ChunkWriter | undefined;
-    let source: SourceSession | undefined;
+    let source = given;
+    given = undefined;
     try {
       writer = await openBulkWriter(ctx.engine, ctx.input.exec, target);
-      source = await openSource(ctx.input.cpt, { geometry });
-      // a retry reads the rest from a newer snapshot and keeps the first POS (as CONTINUE does)
-      const snap = formatPosition(await startSnapshot(source, ctx.has('NOLOCK')));
-      if (pos === undefined) {
-        await writer.run(seq.setPosition(p.target.schema, p.target.table, snap));
-        pos = snap;
+      if (source === undefined) {
+        source = await openSource(ctx.input.cpt, { geometry });
+        await start(source, writer);
       }
-      await copyChunks(p, target, writer, source, state, ctx);
-      await endSnapshot(source);
-      const idx = ctx.has('INDEX') && ddl ? await runDdl(writer, ddl.indexes, p, 'INDEX', true) : 0;
-      ctx.progress.done(p.targetName, `${state.rows} rows in ${state.chunks} chunks${before.chunks > 0 ? ` (${before.chunks} chunks, ${before.rows} rows loaded before)` : ''}`);
-      return { ...base, status: 'loaded', position: pos, rows: state.rows, chunks: state.chunks, rowsBefore: before.rows, chunksBefore: before.chunks, indexes: idx, seconds: (Date.now() - t0) / 1000 };
+      await copy(source, writer);
+      return;
     } catch (e) {
       if (attempt >= tries || !retryable(e)) throw e;
       ctx.progress.note(`${p.targetName}: ${(e as Error).message}; trying again after chunk ${state.done.chunks} (${attempt + 1} of TRYTIMES|${tries})`);
@@ -376,6 +450,120 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport> {
       await writer?.close();
     }
   }
+}
+
+const isSplit = (r: TableLoadReport | SplitStart): r is SplitStart => 'tasks' in r;
+
+/** A table read in key ranges by several workers: the ranges to run, and the table's report once they are all done. */
+interface SplitStart {
+  readonly tasks: (() => Promise<void>)[];
+  readonly report: Promise<TableLoadReport>;
+}
+
+interface SplitInput {
+  readonly job: Job;
+  readonly target: BulkTarget;
+  readonly ddl: TableDdl | undefined;
+  readonly ctx: Ctx;
+  readonly t0: number;
+  readonly geometry: boolean;
+}
+
+/**
+ * Starts a table split into `want` key ranges: sessions at one shared snapshot (see
+ * shared-snapshot.ts), range bounds read in it, the position and layout recorded in
+ * DMHS_TABLE_SEQID; each range then commits its own progress (CHUNKS_DONE.ranges[i]).
+ * CONTINUE resumes the unfinished ranges of the recorded layout, each at a newer snapshot
+ * of its own, keeping POS. Undefined: no shared snapshot could be had, read it with one session.
+ */
+async function startSplit(s: SplitInput, want: number): Promise<SplitStart | undefined> {
+  const { job, target, ctx } = s;
+  const p = job.plan;
+  const { seq } = ctx;
+  const resumed = job.resume?.chunks.ranges;
+  let layout: RangeDone[];
+  let sessions: (SourceSession | undefined)[];
+  let pos: string;
+  if (resumed !== undefined) {
+    layout = [...resumed];
+    sessions = layout.map(() => undefined);
+    pos = job.resume!.pos;
+  } else {
+    const opened = await Promise.all(Array.from({ length: want }, () => openSource(ctx.input.cpt, { geometry: s.geometry })));
+    const closeAll = (list: readonly SourceSession[]): Promise<unknown> => Promise.all(list.map((x) => x.conn.end().catch(() => undefined)));
+    let at: Awaited<ReturnType<typeof startSharedSnapshot>>;
+    let bounds: StoredKey[];
+    try {
+      at = await startSharedSnapshot(ctx.input.cpt, opened, p.entry, ctx.has('NOLOCK'));
+      bounds = at === undefined ? [] : await rangeBounds(opened[0]!, p.entry, p.key, p.estimatedRows, want);
+    } catch (e) {
+      await closeAll(opened);
+      throw e;
+    }
+    if (at === undefined || bounds.length === 0) {
+      await closeAll(opened);
+      ctx.progress.note(`${p.targetName}: read by one session (${at === undefined ? 'no shared snapshot of its readers could be had' : 'too few rows to split'})`);
+      return undefined;
+    }
+    await closeAll(opened.slice(bounds.length + 1));
+    sessions = opened.slice(0, bounds.length + 1);
+    layout = [...bounds.map((b) => ({ upTo: b, chunks: 0, rows: 0, done: false })), { chunks: 0, rows: 0, done: false }];
+    pos = formatPosition(at);
+    await ctx.control.run([seq.setRanges(p.target.schema, p.target.table, pos, { chunks: 0, rows: 0, ranges: layout })]);
+  }
+  const before = chunkTotals({ chunks: 0, rows: 0, ranges: layout });
+  ctx.progress.table(p.targetName, p.estimatedRows, before.rows);
+  ctx.progress.note(`${p.targetName}: ${layout.length} key ranges${resumed ? `, ${layout.filter((r) => !r.done).length} to finish` : ''}`);
+  const totals = { rows: 0, chunks: 0 };
+  const runRange = async (i: number): Promise<void> => {
+    const r = layout[i]!;
+    const lower = i === 0 ? undefined : layout[i - 1]!.upTo;
+    const from = r.last ?? lower;
+    const state: CopyState = { done: { chunks: r.chunks, rows: r.rows, ...(from ? { last: from } : {}) }, rows: 0, chunks: 0 };
+    const progress = (next: ChunksDone, final: boolean): string =>
+      seq.rangeProgress(p.target.schema, p.target.table, i, { ...(r.upTo ? { upTo: r.upTo } : {}), chunks: next.chunks, rows: next.rows, ...(next.last ? { last: next.last } : {}), done: final });
+    const session = sessions[i];
+    sessions[i] = undefined;
+    try {
+      await copyWithRetries(p, target, ctx, state, s.geometry, session, async (source) => void (await startSnapshot(source, ctx.has('NOLOCK'))), async (source, writer) => {
+        await copyChunks(p, target, writer, source, state, ctx, { progress, ...(r.upTo ? { upTo: r.upTo } : {}) });
+        await endSnapshot(source);
+      });
+    } finally {
+      totals.rows += state.rows;
+      totals.chunks += state.chunks;
+    }
+  };
+  const todo = layout.flatMap((r, i) => (r.done ? [] : [i]));
+  const settled: Promise<void>[] = [];
+  const tasks = todo.map((i) => {
+    let run!: () => void;
+    const started = new Promise<void>((r) => (run = r));
+    settled.push(started.then(() => runRange(i)));
+    return async (): Promise<void> => {
+      run();
+      await settled[todo.indexOf(i)];
+    };
+  });
+  const report = (async (): Promise<TableLoadReport> => {
+    try {
+      await Promise.all(settled);
+    } finally {
+      // ranges never run (the load stopped on an error elsewhere) still hold a session
+      await Promise.all(sessions.map((x) => x?.conn.end().catch(() => undefined)));
+    }
+    const w = await openBulkWriter(ctx.engine, ctx.input.exec, target);
+    let idx = 0;
+    try {
+      await w.run(seq.markDone(p.target.schema, p.target.table));
+      idx = ctx.has('INDEX') && s.ddl ? await runDdl(w, s.ddl.indexes, p, 'INDEX', true) : 0;
+    } finally {
+      await w.close();
+    }
+    ctx.progress.done(p.targetName, `${totals.rows} rows in ${totals.chunks} chunks, ${layout.length} key ranges${before.chunks > 0 ? ` (${before.chunks} chunks, ${before.rows} rows loaded before)` : ''}`);
+    return { source: p.sourceName, target: p.targetName, status: 'loaded', position: pos, rows: totals.rows, chunks: totals.chunks, rowsBefore: before.rows, chunksBefore: before.chunks, indexes: idx, seconds: (Date.now() - s.t0) / 1000 };
+  })();
+  return { tasks, report };
 }
 
 /** TRYTIMES retries a chunk that failed on the way (connection lost, deadlock), not one that cannot succeed. */
@@ -404,7 +592,15 @@ interface CopyState {
  * target transactions of GROUP rows (default: one per query), each committed with its
  * CHUNKS_DONE (chunks = commits, the last key read); the last one sets 'done'.
  */
-async function copyChunks(p: TablePlan, target: BulkTarget, writer: ChunkWriter, source: SourceSession, state: CopyState, ctx: Ctx): Promise<void> {
+async function copyChunks(
+  p: TablePlan,
+  target: BulkTarget,
+  writer: ChunkWriter,
+  source: SourceSession,
+  state: CopyState,
+  ctx: Ctx,
+  opts: { progress: (next: ChunksDone, final: boolean) => string; upTo?: StoredKey },
+): Promise<void> {
   const masks = ctx.input.masks;
   const chunkRows = masks.rows ?? DEFAULT_CHUNK_ROWS;
   const group = masks.group;
@@ -422,7 +618,6 @@ async function copyChunks(p: TablePlan, target: BulkTarget, writer: ChunkWriter,
   const select = read.map((i) => computed?.get(i) ?? quoteIdent(p.entry.columns[i]!.name));
   const conv = read.map((i) => converterFor(p.entry.columns[i]!));
   const keyAt = p.key.map((k) => names.indexOf(k));
-  ctx.progress.table(p.targetName, p.estimatedRows, state.done.rows);
 
   let after = state.done.last; // key of the last row read (ahead of done.last inside an open transaction)
   let open = false;
@@ -432,7 +627,7 @@ async function copyChunks(p: TablePlan, target: BulkTarget, writer: ChunkWriter,
   const commit = async (final: boolean): Promise<void> => {
     if (!open) await writer.begin();
     const next: ChunksDone = { chunks: state.done.chunks + 1, rows: state.done.rows + written, ...keyOf() };
-    await writer.commit(ctx.seq.progress(p.target.schema, p.target.table, next, final));
+    await writer.commit(opts.progress(next, final));
     open = false;
     ctx.progress.rows(p.targetName, written & 1023);
     state.done = next;
@@ -442,7 +637,7 @@ async function copyChunks(p: TablePlan, target: BulkTarget, writer: ChunkWriter,
   };
   try {
     for (;;) {
-      const q = chunkQuery(p.entry, select, p.key, after, chunkRows, masks.where);
+      const q = chunkQuery(p.entry, select, p.key, after, chunkRows, masks.where, opts.upTo);
       if (!open) {
         await writer.begin();
         open = true;

@@ -36,6 +36,8 @@ export interface SeqidSpelling {
   upsert(insert: string, key: readonly string[], set: readonly string[]): string;
   /** `insert` that does nothing when the row exists */
   insertIfAbsent(insert: string): string;
+  /** text column `column` (JSON) with element `index` of its array `key` replaced by the JSON text `json` */
+  jsonSetElement(column: string, key: string, index: number, json: string): string;
 }
 
 /** The gate row's key: no table has an empty schema and name. */
@@ -51,6 +53,23 @@ export interface ChunksDone {
   readonly rows: number;
   /** key of the last row of the last committed chunk (keyset resume point); absent before the first chunk */
   readonly last?: StoredKey;
+  /** a table read in key ranges by several sessions: each range's own progress (the totals above stay 0) */
+  readonly ranges?: readonly RangeDone[];
+}
+
+/** One key range of a split table: (previous range's upTo, upTo]; the last range has no upTo. */
+export interface RangeDone {
+  readonly upTo?: StoredKey;
+  readonly chunks: number;
+  readonly rows: number;
+  readonly last?: StoredKey;
+  readonly done: boolean;
+}
+
+/** Chunks and rows committed, over the ranges of a split table. */
+export function chunkTotals(c: ChunksDone): { chunks: number; rows: number } {
+  if (c.ranges === undefined) return { chunks: c.chunks, rows: c.rows };
+  return c.ranges.reduce((a, r) => ({ chunks: a.chunks + r.chunks, rows: a.rows + r.rows }), { chunks: 0, rows: 0 });
 }
 
 export interface SeqidRow {
@@ -105,6 +124,22 @@ export class SeqidSql {
       (done ? `, ${this.c('STATUS')} = 'done'` : '') +
       ` WHERE ${this.where(schema, table)}`
     );
+  }
+
+  /** A split table's position and range layout (CHUNKS_DONE.ranges), before its ranges are read. */
+  setRanges(schema: string, table: string, pos: string, chunks: ChunksDone): string {
+    return `UPDATE ${this.table} SET ${this.c('POS')} = ${this.str(pos)}, ${this.c('CHUNKS_DONE')} = ${this.str(JSON.stringify(chunks))}, ${this.c('UPDATED_AT')} = ${this.s.now} WHERE ${this.where(schema, table)}`;
+  }
+
+  /** After a chunk of range `index`, in the same transaction: that range's progress only (ranges commit concurrently). */
+  rangeProgress(schema: string, table: string, index: number, range: RangeDone): string {
+    const cd = this.c('CHUNKS_DONE');
+    return `UPDATE ${this.table} SET ${cd} = ${this.s.jsonSetElement(cd, 'ranges', index, this.str(JSON.stringify(range)))}, ${this.c('UPDATED_AT')} = ${this.s.now} WHERE ${this.where(schema, table)}`;
+  }
+
+  /** A split table after its last range. */
+  markDone(schema: string, table: string): string {
+    return `UPDATE ${this.table} SET ${this.c('STATUS')} = 'done', ${this.c('UPDATED_AT')} = ${this.s.now} WHERE ${this.where(schema, table)}`;
   }
 
   /** The snapshot's position, once known (the row was written 'loading' with a placeholder first). */

@@ -78,6 +78,22 @@ async function statusRows(conn: mysql.Connection, sql: string): Promise<Map<stri
   return new Map((rows as unknown as unknown[][]).map((r) => [String(r[0]).toLowerCase(), String(r[1] ?? '')]));
 }
 
+/**
+ * Keys that cut the table into `n` ranges of about equal size (fewer when it has fewer rows
+ * than `estimate`), read in the session's snapshot.
+ */
+export async function rangeBounds(s: SourceSession, t: { schema: string; table: string }, key: readonly string[], estimate: number, n: number): Promise<StoredKey[]> {
+  const out: StoredKey[] = [];
+  const cols = key.map(quoteIdent).join(', ');
+  for (let i = 1; i < n; i++) {
+    const [rows] = await s.conn.query({ sql: `SELECT ${cols} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)} ORDER BY ${cols} LIMIT 1 OFFSET ${Math.floor((estimate * i) / n)}`, rowsAsArray: true });
+    const row = (rows as unknown as RawValue[][])[0];
+    if (row === undefined) break;
+    out.push(storeKey(row));
+  }
+  return out;
+}
+
 /** Starts the session's consistent snapshot and returns the binlog position it is consistent at. */
 export async function startSnapshot(s: SourceSession, nolock: boolean): Promise<BinlogPosition> {
   if (s.flavor === 'mariadb') {
@@ -135,9 +151,10 @@ export interface ChunkQuery {
 }
 
 /**
- * SELECT of the next chunk: `select` (SQL expressions: quoted columns, or AS expressions) in key order after `after` (the last key of the
- * previous chunk), at most `limit` rows; `where` is the user's WHERE|"expr". A table
- * without a key is one chunk (no ORDER BY, no LIMIT).
+ * SELECT of the next chunk: `select` (SQL expressions: quoted columns, or AS expressions)
+ * in key order after `after` (the last key of the previous chunk) up to `upTo` (a key
+ * range's end), at most `limit` rows; `where` is the user's WHERE|"expr". A table without
+ * a key is one chunk (no ORDER BY, no LIMIT).
  */
 export function chunkQuery(
   t: { schema: string; table: string },
@@ -146,22 +163,25 @@ export function chunkQuery(
   after: StoredKey | undefined,
   limit: number,
   where: string | undefined,
+  upTo?: StoredKey,
 ): ChunkQuery {
   const q = quoteIdent;
   const conds: string[] = [];
   const params: (number | string | Buffer)[] = [];
   if (where !== undefined) conds.push(`(${where})`);
-  if (key.length > 0 && after !== undefined) {
-    // (k1, k2) > (a, b) spelled out, which the range optimiser always understands
-    const vals = keyParams(after);
+  // (k1, k2) > (a, b) spelled out, which the range optimiser always understands
+  const greater = (k: StoredKey): string => {
+    const vals = keyParams(k);
     const ors: string[] = [];
     for (let i = 0; i < key.length; i++) {
-      const eqs = key.slice(0, i).map((k) => `${q(k)} = ?`);
+      const eqs = key.slice(0, i).map((c) => `${q(c)} = ?`);
       ors.push('(' + [...eqs, `${q(key[i]!)} > ?`].join(' AND ') + ')');
       params.push(...vals.slice(0, i), vals[i]!);
     }
-    conds.push(`(${ors.join(' OR ')})`);
-  }
+    return `(${ors.join(' OR ')})`;
+  };
+  if (key.length > 0 && after !== undefined) conds.push(greater(after));
+  if (key.length > 0 && upTo !== undefined) conds.push(`NOT ${greater(upTo)}`);
   let sql = `SELECT ${select.join(', ')} FROM ${q(t.schema)}.${q(t.table)}`;
   if (conds.length > 0) sql += ` WHERE ${conds.join(' AND ')}`;
   if (key.length > 0) sql += ` ORDER BY ${key.map(q).join(', ')} LIMIT ${limit}`;

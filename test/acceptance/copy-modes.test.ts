@@ -140,14 +140,14 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
       }
       return 0;
     };
-    const [report, killed] = await Promise.all([copyReport(config, BIG_COND, `DROP|CREATE|INSERT|ROWS|100|TRYTIMES|3|${SLOW}`), killOnce()]);
+    const [report, killed] = await Promise.all([copyReport(config, BIG_COND, `DROP|CREATE|INSERT|THREAD|1|ROWS|100|TRYTIMES|3|${SLOW}`), killOnce()]);
     expect(killed).toBeGreaterThan(0);
     // every row committed once: a row loaded twice would have been a duplicate key
     expect(report.tables[0]).toMatchObject({ status: 'loaded', rows: BIG });
     expect(report.tables[0]!.chunks).toBeGreaterThanOrEqual(BIG / 100 + 1);
     await verifyEqual(config, BIG_COND);
 
-    const [failed, killed2] = await Promise.all([copyCommand({ config, sendIndex: 0, condition: BIG_COND, masks: `DROP|CREATE|INSERT|ROWS|100|${SLOW}` }).catch((e: unknown) => e), killOnce()]);
+    const [failed, killed2] = await Promise.all([copyCommand({ config, sendIndex: 0, condition: BIG_COND, masks: `DROP|CREATE|INSERT|THREAD|1|ROWS|100|${SLOW}` }).catch((e: unknown) => e), killOnce()]);
     expect(killed2).toBeGreaterThan(0);
     expect(String(failed)).toMatch(new RegExp(`${SRC}\\.big -> ${DST}\\.big: chunk \\d+`));
     const rest = await copyReport(config, BIG_COND, 'INSERT|CONTINUE|ROWS|100');
