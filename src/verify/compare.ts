@@ -281,11 +281,7 @@ async function* rowsByKeys(s: SideSql, plan: PairPlan, lo: readonly Text[] | und
   for (let p = 0; p < keys.length; p += KEYS_PER_READ) {
     const w = range(s, plan, lo, hi);
     const params = [...w.params];
-    const list = keys.slice(p, p + KEYS_PER_READ).map((key) => {
-      const ps = plan.keyIdx.map((ci, j) => s.side.keyParam(s.cols[ci]!, params.length + j + 1));
-      params.push(...key);
-      return tuple(ps);
-    });
+    const list = keys.slice(p, p + KEYS_PER_READ).map((key) => bindKey(s, plan, key, params));
     // the range bounds the scan where the key expression cannot use the index (text keys)
     const rows = await s.side.query(
       `SELECT ${selectList(s.canon)} FROM ${s.from} WHERE ${w.sql} AND ${tuple(s.keyExprs)} IN (${list.join(', ')}) ORDER BY ${s.keyExprs.join(', ')}`,
