@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect, runSysbench } from '../harness';
+import { dbXml } from '../support/copy-site';
 import { expectExitOk, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
 
 const SRC = 'cponl';
@@ -46,29 +47,17 @@ let my: Connection;
 let pg: Client;
 let dir: string;
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-function targetXml(p: Pipeline): string {
-  if (p.engine === 'pg') {
-    const g = harness().postgres;
-    return `<db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${g.port}</db_port><db_user>${g.user}</db_user><db_pwd>${xml(g.password)}</db_pwd><db_name>${PGDB}</db_name>`;
-  }
-  const m = harness().mariadb;
-  return `<db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>`;
-}
-
 async function writeConfig(p: Pipeline): Promise<string> {
-  const m = harness().mariadb;
   const link = path.join(dir, p.engine, 'link');
   const file = path.join(dir, p.engine, 'site.hs');
   fs.mkdirSync(link, { recursive: true });
   fs.writeFileSync(
     file,
     `<dmhs><base><siteid>${p.siteid}</siteid><ckpt_interval>10</ckpt_interval></base>
-  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
+  <cpt>${dbXml('mariadb', SRC)}
     <ddl_mask>0</ddl_mask>
     <send><file_path>${link}</file_path><file_time>1</file_time><filter><enable><item>${SRC}.*</item></enable></filter><map><item>${SRC}.* == ${DST}.*</item></map></send></cpt>
-  <exec>${targetXml(p)}<sys_schema>${SYS}</sys_schema><recv><file_path>${link}</file_path><poll_interval>1</poll_interval></recv></exec></dmhs>`,
+  <exec>${p.engine === 'pg' ? dbXml('postgres', PGDB) : dbXml('mariadb', SRC)}<sys_schema>${SYS}</sys_schema><recv><file_path>${link}</file_path><poll_interval>1</poll_interval></recv></exec></dmhs>`,
   );
   return file;
 }
