@@ -119,7 +119,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   const seq = seqidSql(engine, exec.sysSchema);
   const progress = input.progress ?? new LoadProgress();
   try {
-    await control.run([...control.system.create(), seq.gate()]);
+    await control.run(control.system.create());
     const jobs: Job[] = [];
     for (const p of tables) {
       const rows = await control.query(seq.read(p.target.schema, p.target.table));

@@ -9,15 +9,16 @@
  *   CHUNKS_DONE  JSON progress, written in the same target transaction as each chunk's rows
  *   UPDATED_AT
  *
- * and one gate row (SCHEMA_NAME = TABLE_NAME = POS = '', STATUS 'gate'): every exec group
- * transaction locks it FOR SHARE before it reads the STATUS of its tables, and the
- * transaction that marks tables 'loading' locks it FOR UPDATE first, so it waits for a
+ * and one gate row (SEQID_GATE: SCHEMA_NAME = TABLE_NAME = POS = '', STATUS 'gate'): every
+ * exec group transaction locks it FOR SHARE before it reads the STATUS of its tables, and
+ * the transaction that marks tables 'loading' locks it FOR UPDATE first, so it waits for a
  * group in flight and every later group sees 'loading'. Code listing the rows skips it.
  *
- * The table is created by exec's own statements (SystemTables.create); the SQL spelling of
- * each engine is in src/dialect/<engine>/*-seqid.ts.
+ * The table and its gate row are created by exec's own statements (SystemTables.create,
+ * which copy runs too); the SQL spelling of each engine is in src/dialect/<engine>/*-seqid.ts.
  */
 import { SynctlError } from '../errors';
+import { SEQID_GATE } from '../exec/target';
 import type { StoredKey } from './source-snapshot';
 
 export type TargetEngine = 'pg' | 'mysql';
@@ -34,16 +35,9 @@ export interface SeqidSpelling {
   readonly now: string;
   /** `insert` (INSERT INTO ... VALUES ...) that updates `set` columns when the `key` exists */
   upsert(insert: string, key: readonly string[], set: readonly string[]): string;
-  /** `insert` that does nothing when the row exists */
-  insertIfAbsent(insert: string): string;
   /** text column `column` (JSON) with element `index` of its array `key` replaced by the JSON text `json` */
   jsonSetElement(column: string, key: string, index: number, json: string): string;
 }
-
-/** The gate row's key: no table has an empty schema and name. */
-export const GATE_ROW = { schema: '', table: '' } as const;
-
-export const isGateRow = (schema: string, table: string): boolean => schema === GATE_ROW.schema && table === GATE_ROW.table;
 
 /** CHUNKS_DONE: what CONTINUE needs to go on after the last committed chunk. */
 export interface ChunksDone {
@@ -93,14 +87,9 @@ export class SeqidSql {
     return `INSERT INTO ${this.table} (${cols.map(this.c).join(', ')}) VALUES (${values.join(', ')})`;
   }
 
-  /** The gate row, added when absent (exec adds it the same way). */
-  gate(): string {
-    return this.s.insertIfAbsent(this.insert(['SCHEMA_NAME', 'TABLE_NAME', 'POS', 'STATUS'], ["''", "''", "''", "'gate'"]));
-  }
-
   /** First statement of the transaction that marks tables 'loading': waits for exec groups in flight. */
   lockGate(): string {
-    return `SELECT ${this.c('STATUS')} AS status FROM ${this.table} WHERE ${this.where(GATE_ROW.schema, GATE_ROW.table)} FOR UPDATE`;
+    return `SELECT ${this.c('STATUS')} AS status FROM ${this.table} WHERE ${this.where(SEQID_GATE.schema, SEQID_GATE.table)} FOR UPDATE`;
   }
 
   private where(schema: string, table: string): string {

@@ -56,9 +56,13 @@ describe('DMHS_TABLE_SEQID statements', () => {
       `UPDATE "synctl".dmhs_table_seqid SET chunks_done = '{"chunks":2,"rows":9,"last":[{"n":9}]}', updated_at = now(), status = 'done' WHERE schema_name = 'app' AND table_name = 't'`,
     );
   });
-  test('the gate row: added when absent, locked FOR UPDATE before tables are marked loading', () => {
-    expect(seqidSql('pg', 'synctl').gate()).toBe(`INSERT INTO "synctl".dmhs_table_seqid (schema_name, table_name, pos, status) VALUES ('', '', '', 'gate') ON CONFLICT DO NOTHING`);
-    expect(seqidSql('mysql', 'synctl').gate()).toBe("INSERT IGNORE INTO `synctl`.DMHS_TABLE_SEQID (SCHEMA_NAME, TABLE_NAME, POS, STATUS) VALUES ('', '', '', 'gate')");
+  test('the gate row is locked FOR UPDATE before tables are marked loading; range progress merged in the database', () => {
+    expect(seqidSql('pg', 'synctl').rangeProgress('app', 't', 2, { chunks: 1, rows: 5, done: false })).toBe(
+      `UPDATE "synctl".dmhs_table_seqid SET chunks_done = jsonb_set(chunks_done::jsonb, '{ranges,2}', '{"chunks":1,"rows":5,"done":false}'::jsonb)::text, updated_at = now() WHERE schema_name = 'app' AND table_name = 't'`,
+    );
+    expect(seqidSql('mysql', 'synctl').rangeProgress('app', 't', 0, { chunks: 1, rows: 5, done: true })).toBe(
+      "UPDATE `synctl`.DMHS_TABLE_SEQID SET CHUNKS_DONE = JSON_SET(CHUNKS_DONE, '$.ranges[0]', JSON_EXTRACT('{\"chunks\":1,\"rows\":5,\"done\":true}', '$')), UPDATED_AT = NOW(6) WHERE SCHEMA_NAME = 'app' AND TABLE_NAME = 't'",
+    );
     expect(seqidSql('mysql', 'synctl').lockGate()).toBe("SELECT STATUS AS status FROM `synctl`.DMHS_TABLE_SEQID WHERE SCHEMA_NAME = '' AND TABLE_NAME = '' FOR UPDATE");
     expect(seqidSql('mysql', 'synctl').loading('app', 't', 'p', { chunks: 0, rows: 0 })).toBe(
       "INSERT INTO `synctl`.DMHS_TABLE_SEQID (SCHEMA_NAME, TABLE_NAME, POS, STATUS, CHUNKS_DONE, UPDATED_AT) VALUES ('app', 't', 'p', 'loading', '{\"chunks\":0,\"rows\":0}', NOW(6)) ON DUPLICATE KEY UPDATE POS = VALUES(POS), STATUS = VALUES(STATUS), CHUNKS_DONE = VALUES(CHUNKS_DONE), UPDATED_AT = VALUES(UPDATED_AT)",

@@ -9,7 +9,6 @@ export function mysqlSeqidSpelling(schema: string): SeqidSpelling {
     str: (s) => literal(s),
     now: 'NOW(6)',
     upsert: (insert, _key, set) => `${insert} ON DUPLICATE KEY UPDATE ${set.map((c) => `${c} = VALUES(${c})`).join(', ')}`,
-    insertIfAbsent: (insert) => insert.replace(/^INSERT INTO /, 'INSERT IGNORE INTO '),
     // the latest committed value under the row lock: concurrent range commits do not lose each other's progress
     jsonSetElement: (column, key, index, json) => `JSON_SET(${column}, ${literal(`$.${key}[${index}]`)}, JSON_EXTRACT(${json}, '$'))`,
   };

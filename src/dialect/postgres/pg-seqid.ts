@@ -10,7 +10,6 @@ export function pgSeqidSpelling(schema: string): SeqidSpelling {
     str: pgQuote,
     now: 'now()',
     upsert: (insert, key, set) => `${insert} ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${set.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
-    insertIfAbsent: (insert) => `${insert} ON CONFLICT DO NOTHING`,
     // evaluated on the row as the update finds it after waiting for its lock: concurrent range commits do not lose each other's progress
     jsonSetElement: (column, key, index, json) => `jsonb_set(${column}::jsonb, ${pgQuote(`{${key},${index}}`)}, ${json}::jsonb)::text`,
   };
