@@ -1,7 +1,7 @@
 import type { BoundTable } from '../dialect/bound-table';
 import { SynctlError } from '../errors';
 import type { Logger } from '../log';
-import type { Op, Row, Transaction } from '../model/change';
+import type { Op, Row, TableDescriptor, Transaction } from '../model/change';
 import { comparePositions, formatPosition, parsePosition, type Position } from '../model/position';
 import { JsonDiff, UNCHANGED } from '../model/value';
 import type { ResumeMap } from '../net/link';
@@ -9,7 +9,7 @@ import type { Frame } from '../wire/frame';
 import { decodeDataFrame } from '../wire/batch';
 import { tablesEmptiedBy } from '../dialect/mysql/mysql-ddl-parse';
 import type { TableBinder } from './binder';
-import { planNet } from './net-change';
+import { keyValuesText, planNet } from './net-change';
 import { TableSeqids } from './table-seqid';
 import { parseTrxidRows } from './system-rows';
 import type { ApplyTarget, ErrorRecord, TrxidRow } from './target';
@@ -83,12 +83,25 @@ const isDataOp = (op: Op) => op.kind === 'insert' || op.kind === 'update' || op.
  * error, or a row count that shows a conflict) is rolled back and replayed one source
  * transaction and one operation at a time, where conflicts are resolved ("source wins")
  * and failures handled by exec_policy.
+ *
+ * exec_thr: groups run on up to exec_thr target connections at once but commit strictly
+ * in order, each with the checkpoint row, so the checkpoint always names a prefix of the
+ * source's transactions (a crash loses or repeats nothing, as with one connection). A
+ * group waits before it starts for earlier groups in flight that change the same rows
+ * (by source key; keyless tables as a whole). Whatever that tracking misses is still
+ * safe: rows an earlier group touches later are locked by the later group until it
+ * commits, which it cannot do first; a ready group that has waited COMMIT_WAIT_MS for
+ * the one before it rolls back (freeing its locks) and runs again after it; a row count
+ * that shows a missed change sends the group to the one-by-one path, after its
+ * predecessors.
  */
 export class Applier {
   private readonly checkpoints = new Map<number, TrxidRow>();
   private group: Unit[] = [];
-  /** the group being applied, when one is */
-  private inflight: Promise<unknown> | undefined;
+  /** groups dispatched and not yet committed, oldest first */
+  private inflight: InFlight[] = [];
+  /** settles when the last dispatched group has committed (or failed) */
+  private lastCommit: Promise<unknown> = Promise.resolve();
   private groupOps = 0;
   /** parts of a large transaction, joined until its last part arrives */
   private partial: { origin: number; first: Transaction; ops: Op[]; skip: boolean; startSeq: bigint } | undefined;
@@ -98,29 +111,49 @@ export class Applier {
   private readonly worker: number;
   private readonly tripBytes: number;
   private readonly seqids: TableSeqids;
+  private readonly lanes: readonly Lane[];
+  private readonly freeLanes: Lane[];
+  private readonly laneWaiters: ((l: Lane) => void)[] = [];
+  /** source tables whose target key is not the source key: their groups depend on each other whole */
+  private readonly keyMismatch = new Set<string>();
 
+  /**
+   * `lanes`: one target connection (and its binder) per exec_thr worker. Lane 0 holds the
+   * exec lock and runs DDL and the slow path; every lane applies whole groups.
+   */
   constructor(
-    private readonly target: ApplyTarget,
-    private readonly binder: TableBinder,
+    lanes: readonly Lane[],
     private readonly opts: ApplierOptions,
   ) {
+    if (lanes.length === 0) throw new SynctlError('INTERNAL', 'Applier needs at least one target connection');
+    this.lanes = lanes;
+    this.freeLanes = [...lanes];
     this.worker = opts.worker ?? 0;
     this.stats = opts.stats ?? { transactions: 0, rows: 0, conflicts: 0, errors: 0, lastCommitUs: 0, lastPosition: '' };
     this.tripBytes = opts.tripBytes ?? 1 << 20;
-    this.seqids = new TableSeqids(target, opts.log);
+    this.seqids = new TableSeqids(opts.log);
+  }
+
+  private get main(): Lane {
+    return this.lanes[0]!;
   }
 
   /** Creates exec's tables when missing and reads where each origin stands. */
   async init(): Promise<void> {
+    const t = this.main.target;
     const lock = `synctl-exec-${this.opts.site}-${this.worker}`;
-    if (!(await this.target.lock(lock, this.opts.lockWaitSec ?? 60))) {
-      throw new SynctlError('STATE', `${this.target.label}: another synctl exec of site ${this.opts.site} is applying to this target (it holds the lock ${lock}); stop it first`);
+    if (!(await t.lock(lock, this.opts.lockWaitSec ?? 60))) {
+      throw new SynctlError('STATE', `${t.label}: another synctl exec of site ${this.opts.site} is applying to this target (it holds the lock ${lock}); stop it first`);
     }
-    await this.target.run(this.target.system.create());
-    await this.seqids.refresh(true);
-    for (const r of parseTrxidRows(await this.target.query(this.target.system.read()))) {
+    await t.run(t.system.create());
+    await this.seqids.refresh(t, true);
+    // a killed exec's lanes end their sessions independently: the lock above says its
+    // main session is gone, the locking read waits for a commit another one still makes
+    await t.run(['BEGIN']);
+    for (const r of parseTrxidRows(await t.query(t.system.read(true)))) {
       if (r.worker === this.worker) this.checkpoints.set(r.siteid, r);
     }
+    await t.run(['COMMIT']);
   }
 
   /** Where to resume each origin: after the last frame fully applied, at the last applied transaction. */
@@ -183,7 +216,8 @@ export class Applier {
     if (special) {
       // DDL and TRUNCATE commit implicitly on MySQL: they go alone, after what came before
       await this.flush();
-      await this.applyAlone(u);
+      await this.applyAlone(this.main, u);
+      this.invalidateAll();
       return;
     }
     this.group.push(u);
@@ -191,9 +225,12 @@ export class Applier {
   }
 
   /**
-   * Applies what is grouped so far, after any group still being applied (so a caller may
-   * go on decoding the next frames meanwhile). Resolves, per origin, with the frame
-   * sequence now wholly applied (for acks).
+   * Applies what is grouped so far on a free lane, while earlier groups may still be
+   * applying on others (a caller keeps at most one group per lane in flight and may go on
+   * decoding meanwhile). Groups commit strictly in the order they were flushed; a group
+   * that touches a row (or a keyless table) of a group still in flight starts only after
+   * that one has committed. Resolves once this group is committed, with, per origin, the
+   * frame sequence now wholly applied (for acks).
    */
   flush(): Promise<Map<number, { seq: bigint; position: string }>> {
     // taken now: frames added while this group is applied belong to the next one
@@ -201,30 +238,98 @@ export class Applier {
     const consumed = new Map(this.consumed);
     this.group = [];
     this.groupOps = 0;
-    const before = this.inflight;
+    const entry: InFlight = { footprint: this.footprint(group), done: Promise.resolve() };
+    const after = this.inflight.filter((f) => overlaps(f.footprint, entry.footprint)).map((f) => f.done);
+    const prev = this.lastCommit;
     const p = (async () => {
-      if (before) await before;
-      return this.applyGroup(group, consumed);
+      const lane = await this.takeLane();
+      try {
+        await Promise.all(after);
+        return await this.applyGroup(lane, group, consumed, prev);
+      } finally {
+        this.releaseLane(lane);
+      }
     })();
-    this.inflight = p;
+    entry.done = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.push(entry);
+    void entry.done.then(() => {
+      this.inflight = this.inflight.filter((f) => f !== entry);
+    });
+    this.lastCommit = p;
     p.catch(() => undefined); // whoever awaits it sees the error
     return p;
   }
 
-  private async applyGroup(group: Unit[], consumed: ReadonlyMap<number, bigint>): Promise<Map<number, { seq: bigint; position: string }>> {
-    if (group.length > 0) {
-      const ok = await this.beginGated(group)
-        .then((units) => this.applyGroupFast(units, consumed))
-        .catch((e: unknown) => {
-          this.opts.log.debug(`group of ${group.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
-          return false;
-        });
-      if (!ok) {
-        await this.target.rollback().catch(() => undefined);
-        for (const u of group) await this.applyAlone(u);
+  private takeLane(): Promise<Lane> {
+    const l = this.freeLanes.shift();
+    if (l) return Promise.resolve(l);
+    return new Promise((resolve) => this.laneWaiters.push(resolve));
+  }
+
+  private releaseLane(l: Lane): void {
+    const waiter = this.laneWaiters.shift();
+    if (waiter) waiter(l);
+    else this.freeLanes.push(l);
+  }
+
+  /** After DDL every lane reads the catalog again. */
+  private invalidateAll(): void {
+    for (const l of this.lanes) l.binder.invalidate();
+  }
+
+  /** The rows a group changes, as dependency keys (source table and key values). */
+  private footprint(group: readonly Unit[]): Footprint {
+    const f: Footprint = { rows: new Set(), whole: new Set(), tables: new Set() };
+    for (const u of group) {
+      for (const op of u.tx.ops) {
+        if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
+        const name = `${op.table.schema}\u0000${op.table.table}`;
+        f.tables.add(name);
+        const key = sourceKey(op.table);
+        if (key.length === 0 || this.keyMismatch.has(name)) {
+          f.whole.add(name);
+          continue;
+        }
+        for (const row of op.kind === 'update' ? [op.before, op.after] : [op.kind === 'insert' ? op.after : op.before]) {
+          const k = keyValuesText(key, row);
+          if (k === undefined) f.whole.add(name);
+          else f.rows.add(name + '\u0000' + k);
+        }
       }
     }
-    await this.saveConsumed(consumed);
+    return f;
+  }
+
+  /**
+   * One group on lane `l`: its statements run while earlier groups may still run on other
+   * lanes; it commits only after `prev` (the group before it) has committed, so the
+   * checkpoint row always names a prefix of the source's transactions.
+   */
+  private async applyGroup(l: Lane, group: Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>): Promise<Map<number, { seq: bigint; position: string }>> {
+    if (group.length > 0) {
+      let ok: boolean | 'retry' = 'retry';
+      while (ok === 'retry') {
+        ok = await this.beginGated(l, group)
+          .then((units) => this.applyGroupFast(l, units, consumed, prev))
+          .catch(async (e: unknown) => {
+            await l.target.rollback().catch(() => undefined);
+            // an earlier group failed: this one must not commit either
+            if ((await settled(prev)) === 'rejected') throw e;
+            this.opts.log.debug(`group of ${group.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
+            return false;
+          });
+      }
+      if (!ok) {
+        await l.target.rollback().catch(() => undefined);
+        await prev;
+        for (const u of group) await this.applyAlone(l, u);
+      }
+    }
+    await prev;
+    await this.saveConsumed(l, consumed);
     return this.ackable(consumed);
   }
 
@@ -235,11 +340,11 @@ export class Applier {
    * waits for this transaction or is seen by it. While a touched table is loading, waits
    * outside any transaction and tries again.
    */
-  private async beginGated(units: readonly Unit[]): Promise<Unit[]> {
-    const nameOf = (op: Op) => (op.table ? this.binder.targetName(op.table.schema, op.table.table) : undefined);
+  private async beginGated(l: Lane, units: readonly Unit[]): Promise<Unit[]> {
+    const nameOf = (op: Op) => (op.table ? l.binder.targetName(op.table.schema, op.table.table) : undefined);
     for (;;) {
-      await this.target.run(['BEGIN', this.target.system.gateShared()]);
-      await this.seqids.refresh(true);
+      await l.target.run(['BEGIN', l.target.system.gateShared()]);
+      await this.seqids.refresh(l.target, true);
       if (this.seqids.empty) return [...units];
       const touched = new Map<string, { schema: string; table: string }>();
       for (const u of units) {
@@ -250,8 +355,8 @@ export class Applier {
       }
       const tables = [...touched.values()];
       if (tables.some((t) => this.seqids.loading(t.schema, t.table))) {
-        await this.target.rollback();
-        await this.seqids.waitLoaded(tables);
+        await l.target.rollback();
+        await this.seqids.waitLoaded(l.target, tables);
         continue;
       }
       return units.map((u) => {
@@ -266,14 +371,14 @@ export class Applier {
   }
 
   /** Frames whose transactions were all replays (skipped) still move the saved sequence. */
-  private async saveConsumed(consumed: ReadonlyMap<number, bigint>): Promise<void> {
+  private async saveConsumed(l: Lane, consumed: ReadonlyMap<number, bigint>): Promise<void> {
     const rows: TrxidRow[] = [];
     for (const [origin, seq] of consumed) {
       const c = this.checkpoints.get(origin);
       if (c && seq > c.seq) rows.push({ ...c, seq });
     }
     if (rows.length === 0) return;
-    await this.target.run([this.target.system.save(rows)]);
+    await l.target.run([l.target.system.save(rows)]);
     for (const r of rows) this.checkpoints.set(r.siteid, r);
   }
 
@@ -328,29 +433,32 @@ export class Applier {
     }
   }
 
-  /** The whole group in one target transaction, statements batched; false on a conflict. */
-  private async applyGroupFast(units: readonly Unit[], consumed: ReadonlyMap<number, bigint>): Promise<boolean> {
+  /**
+   * The whole group in one target transaction, statements batched; false on a conflict.
+   * 'retry' when the group before it did not commit within COMMIT_WAIT_MS while this one
+   * was ready: this one is rolled back (its locks may be what the earlier one waits for)
+   * and run again once that one has committed.
+   */
+  private async applyGroupFast(l: Lane, units: readonly Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>): Promise<boolean | 'retry'> {
     // the transaction is open (beginGated)
     const statements: Statement[] = [];
     // every table bound first, so the net plan can work synchronously
-    for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !this.binder.cached(op.table)) await this.binder.bind(op.table);
+    for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !l.binder.cached(op.table)) this.noteKey(await l.binder.bind(op.table));
     const net = planNet(
       (function* () {
         for (const u of units) yield* u.tx.ops;
       })(),
-      (op) => this.binder.cached(op.table)!,
-      this.target.writer,
+      (op) => l.binder.cached(op.table)!,
+      l.target.writer,
       { execRows: this.opts.execRows, affectRow: this.opts.affectRow },
     );
     if (net) statements.push(...net);
-    else await this.buildStatements(units, statements);
-    const rows = this.advance(units, consumed);
-    statements.push({ sql: this.target.system.save(rows) });
+    else await this.buildStatements(l, units, statements);
     let trip: Statement[] = [];
     let bytes = 0;
     const runTrip = async (): Promise<boolean> => {
       if (trip.length === 0) return true;
-      const counts = await this.target.run(trip.map((s) => s.sql));
+      const counts = await l.target.run(trip.map((s) => s.sql));
       const ok = trip.every((s, i) => s.expect === undefined || counts[i] === s.expect);
       trip = [];
       bytes = 0;
@@ -362,14 +470,28 @@ export class Applier {
       if (bytes >= this.tripBytes && !(await runTrip())) return false;
     }
     if (!(await runTrip())) return false;
-    await this.target.run(['COMMIT']);
+    if ((await settled(prev, COMMIT_WAIT_MS)) === 'pending') {
+      await l.target.rollback();
+      await prev;
+      return 'retry';
+    }
+    await prev; // rethrows an earlier group's failure: this one is then rolled back
+    // the checkpoint after the group before it (that one has committed now)
+    const rows = this.advance(units, consumed);
+    await l.target.run([l.target.system.save(rows), 'COMMIT']);
     this.commitDone(units, rows);
     return true;
   }
 
+  /** A table whose target key is not its source key cannot be tracked by source key values. */
+  private noteKey(b: BoundTable): void {
+    const src = sourceKey(b.source);
+    if (b.keyless || src.length !== b.key.length || src.some((i, n) => b.key[n] !== i)) this.keyMismatch.add(`${b.source.schema}\u0000${b.source.table}`);
+  }
+
   /** Consecutive inserts (and deletes) into one table become one multi-row statement. */
-  private async buildStatements(units: readonly Unit[], out: Statement[]): Promise<void> {
-    const w = this.target.writer;
+  private async buildStatements(l: Lane, units: readonly Unit[], out: Statement[]): Promise<void> {
+    const w = l.target.writer;
     const check = this.opts.affectRow;
     let run: { kind: 'insert' | 'delete'; table: BoundTable; rows: Row[] } | undefined;
     const close = () => {
@@ -382,7 +504,7 @@ export class Applier {
     for (const u of units) {
       for (const op of u.tx.ops) {
         if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
-        const t = this.binder.cached(op.table) ?? (await this.binder.bind(op.table));
+        const t = l.binder.cached(op.table) ?? (await l.binder.bind(op.table));
         if (op.kind === 'update') {
           close();
           out.push({ sql: w.update(t, op.before, op.after), ...(check ? { expect: 1 } : {}) });
@@ -403,17 +525,17 @@ export class Applier {
    * One source transaction in its own target transaction, one operation at a time:
    * conflicts resolved, failures handled by exec_policy and recorded.
    */
-  private async applyAlone(whole: Unit): Promise<void> {
-    const t = this.target;
+  private async applyAlone(l: Lane, whole: Unit): Promise<void> {
+    const t = l.target;
     const errors: ErrorRecord[] = [];
-    const [u] = (await this.beginGated([whole])) as [Unit];
+    const [u] = (await this.beginGated(l, [whole])) as [Unit];
     for (const op of u.tx.ops) {
       try {
-        await t.guarded(() => this.applyOne(u, op, errors));
+        await t.guarded(() => this.applyOne(l, u, op, errors));
       } catch (e) {
         this.stats.errors++;
         const skipOp = this.opts.execPolicy === 2 && op.kind !== 'ddl';
-        const rec = await this.errorRecord(u, op, skipOp ? [op] : u.tx.ops, e);
+        const rec = await this.errorRecord(l, u, op, skipOp ? [op] : u.tx.ops, e);
         if (skipOp) {
           this.opts.log.warn(`${describeOp(u, op)}: ${errorText(e)}; operation skipped (exec_policy 2), recorded in ${t.system.schema} error table`);
           errors.push({ ...rec, action: 'skipped' });
@@ -439,35 +561,35 @@ export class Applier {
     this.commitDone([u], rows);
   }
 
-  private async applyOne(u: Unit, op: Op, errors: ErrorRecord[]): Promise<void> {
-    const t = this.target;
+  private async applyOne(l: Lane, u: Unit, op: Op, errors: ErrorRecord[]): Promise<void> {
+    const t = l.target;
     const w = t.writer;
     switch (op.kind) {
       case 'ddl': {
         const engine = engineOf(u.tx.position);
         if (this.opts.softOp && engine === 'mysql') {
-          for (const t of tablesEmptiedBy(op.sql)) await this.keepCopy(u, this.binder.targetName(t.schema ?? op.schema, t.table));
+          for (const t of tablesEmptiedBy(op.sql)) await this.keepCopy(l, u, l.binder.targetName(t.schema ?? op.schema, t.table));
         }
         const statements =
           engine === t.sameEngineDdl
             ? t.ddl(op.schema, op.sql)
             : t.translateDdl(engine, op.sql, {
                 defaultSchema: op.schema,
-                ...(op.table ? { subject: this.binder.targetName(op.table.schema, op.table.table) } : {}),
-                name: (schema, table) => this.binder.targetName(schema, table),
+                ...(op.table ? { subject: l.binder.targetName(op.table.schema, op.table.table) } : {}),
+                name: (schema, table) => l.binder.targetName(schema, table),
               });
         if (statements.length) await t.run(statements);
-        this.binder.invalidate();
+        l.binder.invalidate();
         return;
       }
       case 'truncate': {
-        const target = await this.binder.targetTable(op.table.schema, op.table.table);
-        if (this.opts.softOp) await this.keepCopy(u, target);
+        const target = await l.binder.targetTable(op.table.schema, op.table.table);
+        if (this.opts.softOp) await this.keepCopy(l, u, target);
         await t.run([w.truncate({ source: op.table, schema: target.schema, table: target.table, columns: [], key: [], keyless: true })]);
         return;
       }
       case 'insert': {
-        const b = await this.binder.bind(op.table);
+        const b = await l.binder.bind(op.table);
         const ignoring = w.insertIgnoringDuplicate(b, op.after);
         let inserted: boolean;
         if (ignoring !== undefined) inserted = (await t.run([ignoring]))[0] === 1;
@@ -487,7 +609,7 @@ export class Applier {
         return;
       }
       case 'update': {
-        const b = await this.binder.bind(op.table);
+        const b = await l.binder.bind(op.table);
         const n = (await t.run([w.update(b, op.before, op.after)]))[0];
         if (n !== 0 || !this.opts.affectRow) return;
         if (op.after.some((v) => v === UNCHANGED || v instanceof JsonDiff)) {
@@ -498,11 +620,11 @@ export class Applier {
         return;
       }
       case 'delete': {
-        const b = await this.binder.bind(op.table);
+        const b = await l.binder.bind(op.table);
         const n = (await t.run([w.delete(b, [op.before])]))[0];
         if (n === 0 && this.opts.affectRow) {
           this.conflict(u, op, 'delete of a row missing on the target: skipped');
-          errors.push({ ...(await this.errorRecord(u, op, [op], new Error('delete of a row missing on the target'))), action: 'conflict' });
+          errors.push({ ...(await this.errorRecord(l, u, op, [op], new Error('delete of a row missing on the target'))), action: 'conflict' });
         }
         return;
       }
@@ -510,11 +632,11 @@ export class Applier {
   }
 
   /** soft_op: a copy of the table, rows included, before a DROP or TRUNCATE empties it (tables that are not there are left alone) */
-  private async keepCopy(u: Unit, t: { schema: string; table: string }): Promise<void> {
-    if (!(await this.target.table(t.schema, t.table, true))) return;
+  private async keepCopy(l: Lane, u: Unit, t: { schema: string; table: string }): Promise<void> {
+    if (!(await l.target.table(t.schema, t.table, true))) return;
     const stamp = new Date(u.tx.commitTimeUs / 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const copy = `${t.table}_bak_${stamp}`;
-    await this.target.run(this.target.copyTable(t.schema, t.table, copy));
+    await l.target.run(l.target.copyTable(t.schema, t.table, copy));
     this.opts.log.info(`soft_op: kept ${t.schema}.${t.table} as ${t.schema}.${copy} before it is emptied (${formatPosition(u.tx.position)})`);
   }
 
@@ -528,11 +650,11 @@ export class Applier {
    * this target (so `synctl exec --reapply` can run them once the cause is fixed), the
    * failing one marked; an op that cannot be written as SQL is kept as a comment.
    */
-  private async errorRecord(u: Unit, failed: Op, ops: readonly Op[], e: unknown): Promise<Omit<ErrorRecord, 'action'>> {
+  private async errorRecord(l: Lane, u: Unit, failed: Op, ops: readonly Op[], e: unknown): Promise<Omit<ErrorRecord, 'action'>> {
     const lines: string[] = [];
     for (const op of ops) {
       if (op === failed && ops.length > 1) lines.push(`-- failed: ${errorText(e).replace(/\n/g, ' ')}`);
-      lines.push(await this.statementOf(u, op).catch((err: unknown) => `-- ${op.kind} ${describeRow(op)} (not written as SQL: ${errorText(err)})`));
+      lines.push(await this.statementOf(l, u, op).catch((err: unknown) => `-- ${op.kind} ${describeRow(op)} (not written as SQL: ${errorText(err)})`));
     }
     return {
       siteid: u.origin,
@@ -545,28 +667,87 @@ export class Applier {
     };
   }
 
-  private async statementOf(u: Unit, op: Op): Promise<string> {
-    const w = this.target.writer;
+  private async statementOf(l: Lane, u: Unit, op: Op): Promise<string> {
+    const w = l.target.writer;
     switch (op.kind) {
       case 'ddl': {
         const engine = engineOf(u.tx.position);
         if (this.opts.softOp && engine === 'mysql') {
-          for (const t of tablesEmptiedBy(op.sql)) await this.keepCopy(u, this.binder.targetName(t.schema ?? op.schema, t.table));
+          for (const t of tablesEmptiedBy(op.sql)) await this.keepCopy(l, u, l.binder.targetName(t.schema ?? op.schema, t.table));
         }
-        const list = engine === this.target.sameEngineDdl ? this.target.ddl(op.schema, op.sql) : [op.sql];
+        const list = engine === l.target.sameEngineDdl ? l.target.ddl(op.schema, op.sql) : [op.sql];
         return list.join(';\n');
       }
       case 'truncate': {
-        const t = await this.binder.targetTable(op.table.schema, op.table.table);
+        const t = await l.binder.targetTable(op.table.schema, op.table.table);
         return w.truncate({ source: op.table, schema: t.schema, table: t.table, columns: [], key: [], keyless: true });
       }
       case 'insert':
-        return w.insert(await this.binder.bind(op.table), [op.after]);
+        return w.insert(await l.binder.bind(op.table), [op.after]);
       case 'update':
-        return w.update(await this.binder.bind(op.table), op.before, op.after);
+        return w.update(await l.binder.bind(op.table), op.before, op.after);
       case 'delete':
-        return w.delete(await this.binder.bind(op.table), [op.before]);
+        return w.delete(await l.binder.bind(op.table), [op.before]);
     }
+  }
+}
+
+/** A target connection and its table bindings: one per exec_thr worker. */
+export interface Lane {
+  readonly target: ApplyTarget;
+  readonly binder: TableBinder;
+}
+
+/** What a group changes: rows by source key, and tables changed as a whole (no usable key). */
+interface Footprint {
+  readonly rows: Set<string>;
+  readonly whole: Set<string>;
+  readonly tables: Set<string>;
+}
+
+interface InFlight {
+  readonly footprint: Footprint;
+  /** settles when the group has committed or failed */
+  done: Promise<void>;
+}
+
+/** How long a ready group waits for the group before it to commit before it yields its locks. */
+const COMMIT_WAIT_MS = 3000;
+
+function overlaps(a: Footprint, b: Footprint): boolean {
+  for (const t of a.whole) if (b.tables.has(t)) return true;
+  for (const t of b.whole) if (a.tables.has(t)) return true;
+  const [small, big] = a.rows.size < b.rows.size ? [a.rows, b.rows] : [b.rows, a.rows];
+  for (const k of small) if (big.has(k)) return true;
+  return false;
+}
+
+const keysOf = new WeakMap<TableDescriptor, number[]>();
+
+/** Indexes of the source table's key columns (cached per descriptor). */
+function sourceKey(t: TableDescriptor): number[] {
+  let k = keysOf.get(t);
+  if (!k) {
+    k = t.columns.flatMap((c, i) => (c.key ? [i] : []));
+    keysOf.set(t, k);
+  }
+  return k;
+}
+
+/** Whether `p` has settled within `ms` (0: only if it already has). */
+async function settled(p: Promise<unknown>, ms = 0): Promise<'resolved' | 'rejected' | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = new Promise<'pending'>((r) => (timer = setTimeout(() => r('pending'), ms)));
+  try {
+    return await Promise.race([
+      p.then(
+        () => 'resolved' as const,
+        () => 'rejected' as const,
+      ),
+      wait,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -44,8 +44,13 @@ interface TablePlan {
 const NOT_NET = undefined;
 
 function keyText(t: BoundTable, r: Row): string | undefined {
+  return keyValuesText(t.key, r);
+}
+
+/** The values of a row's key columns as one string, or undefined when one was not sent. */
+export function keyValuesText(key: readonly number[], r: Row): string | undefined {
   let s = '';
-  for (const i of t.key) {
+  for (const i of key) {
     const v = r[i];
     if (v === undefined || v === UNCHANGED || v instanceof JsonDiff) return undefined;
     s += valueText(v) + '\u0000';

@@ -19,7 +19,6 @@ export class TableSeqids {
   private readAt = 0;
 
   constructor(
-    private readonly target: ApplyTarget,
     private readonly log: Logger,
     private readonly refreshMs = 1000,
   ) {}
@@ -28,9 +27,10 @@ export class TableSeqids {
     return `${schema}\u0000${table}`;
   }
 
-  async refresh(force = false): Promise<void> {
+  /** Reads the table through `target` (inside a transaction when the caller has one open). */
+  async refresh(target: ApplyTarget, force = false): Promise<void> {
     if (!force && Date.now() - this.readAt < this.refreshMs) return;
-    const rows = await this.target.query(this.target.system.readTableSeqids());
+    const rows = await target.query(target.system.readTableSeqids());
     const next = new Map<string, Entry>();
     for (const r of rows) {
       const get = (n: string): unknown => r[n] ?? r[n.toLowerCase()];
@@ -65,7 +65,7 @@ export class TableSeqids {
   }
 
   /** Waits (re-reading the table) until none of `tables` is loading. */
-  async waitLoaded(tables: readonly { schema: string; table: string }[]): Promise<void> {
+  async waitLoaded(target: ApplyTarget, tables: readonly { schema: string; table: string }[]): Promise<void> {
     let told = false;
     for (;;) {
       const busy = tables.filter((t) => this.loading(t.schema, t.table));
@@ -75,7 +75,7 @@ export class TableSeqids {
         told = true;
       }
       await new Promise((r) => setTimeout(r, 500));
-      await this.refresh(true);
+      await this.refresh(target, true);
     }
   }
 }

@@ -76,7 +76,11 @@ export interface SystemTables {
   /** where they live, as the target spells it */
   readonly schema: string;
   create(): string[];
-  read(): string;
+  /**
+   * The checkpoint rows. `locked`: a locking read, which waits for a transaction still
+   * writing them (a killed exec's last commit the server is still processing).
+   */
+  read(locked?: boolean): string;
   /** upsert of checkpoint rows, in the same transaction as the data */
   save(rows: readonly TrxidRow[]): string;
   recordError(e: ErrorRecord): string;

@@ -42,7 +42,6 @@ export async function execCommand(opts: ExecCliOptions): Promise<number> {
   if (!exec) throw usageError(`${opts.config}: has no <exec> element (dmhs/exec)`);
   const siteid = config.base.siteid;
   const recv: Pick<RecvConfig, 'source' | 'gateway' | 'tls'> = opts.from ? { source: parseRecvSpec(opts.from), gateway: false } : exec.recv;
-  if (exec.execThr > 1) log.debug(`exec_thr ${exec.execThr}: transactions are applied by one ordered pipeline (parallel workers are not implemented yet)`);
   const stateDir = opts.state ?? path.join(path.dirname(path.resolve(opts.config)), '.synctl', `exec-${siteid}`);
   fs.mkdirSync(stateDir, { recursive: true });
 
@@ -126,10 +125,13 @@ async function applyUntilStopped(
   progress: ProgressReporter,
   session: Session,
 ): Promise<void> {
-  const target = await openApplyTarget(exec);
+  // one connection per exec_thr worker: groups apply in parallel, commit in source order
+  const targets: ApplyTarget[] = [];
   try {
-    const binder = new TableBinder(target, { caseSensitive: exec.caseSensitive, toggleCase: exec.toggleCase });
-    const applier = new Applier(target, binder, {
+    for (let i = 0; i < exec.execThr; i++) targets.push(await openApplyTarget(exec));
+    const lanes = targets.map((target) => ({ target, binder: new TableBinder(target, { caseSensitive: exec.caseSensitive, toggleCase: exec.toggleCase }) }));
+    const target = targets[0]!;
+    const applier = new Applier(lanes, {
       execTrx: exec.execTrx,
       execRows: exec.execRows,
       execPolicy: exec.execPolicy,
@@ -142,21 +144,26 @@ async function applyUntilStopped(
     });
     await applier.init();
     for (const [origin, c] of applier.resumeMap()) log.info(`origin ${origin}: resuming after seq ${c.seq} at ${c.position || '(start)'}`);
-    log.info(`applying to ${target.label}`);
+    log.info(`applying to ${target.label}${targets.length > 1 ? ` (${targets.length} connections, exec_thr)` : ''}`);
     const link = await createInbound(recv, { siteid, resume: () => applier.resumeMap() });
+    const applying: Promise<void>[] = [];
     session.link = link;
     try {
       if (session.stopping) return;
       const frames = link.frames()[Symbol.asyncIterator]();
-      // a group is applied while the next one is decoded and built; one at a time
-      let applying: Promise<void> | undefined;
+      // groups apply on up to exec_thr connections while the next one is decoded and
+      // built; they commit (and are acknowledged) in order
+      const drain = async () => {
+        while (applying.length > 0) await applying.shift();
+      };
       const startFlush = async () => {
-        if (applying) await applying;
-        applying = applier.flush().then((acks) => {
+        while (applying.length >= targets.length) await applying.shift();
+        const p = applier.flush().then((acks) => {
           for (const [origin, a] of acks) link.ack(origin, a.seq, a.position);
           progress.tick();
         });
-        applying.catch(() => undefined); // surfaced when awaited
+        p.catch(() => undefined); // surfaced when awaited
+        applying.push(p);
       };
       const SOON = Symbol('soon');
       let next = frames.next();
@@ -166,7 +173,7 @@ async function applyUntilStopped(
         let r: IteratorResult<Frame> | typeof SOON = await Promise.race([next, new Promise<typeof SOON>((res) => setImmediate(() => res(SOON)))]);
         if (r === SOON) {
           await startFlush();
-          await applying;
+          await drain();
           r = await next;
         }
         if (r.done) break;
@@ -177,12 +184,14 @@ async function applyUntilStopped(
         if (session.stopping) break;
       }
       await startFlush();
-      await applying;
+      await drain();
     } finally {
+      // groups still in flight end (commit or roll back) before their connections close
+      await Promise.allSettled(applying);
       session.link = undefined;
       await link.close().catch(() => undefined);
     }
   } finally {
-    await target.close();
+    for (const t of targets) await t.close();
   }
 }

@@ -190,7 +190,7 @@ export function mssqlSystemTables(schema: string): SystemTables {
     readTableSeqids: () => `SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM ${seq}`,
     // HOLDLOCK keeps the shared lock to the end of the transaction
     gateShared: () => `SELECT 1 FROM ${seq} WITH (HOLDLOCK, ROWLOCK) WHERE SCHEMA_NAME = ${str(SEQID_GATE.schema)} AND TABLE_NAME = ${str(SEQID_GATE.table)}`,
-    read: () => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}`,
+    read: (locked?: boolean) => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}${locked ? ' WITH (UPDLOCK, HOLDLOCK)' : ''}`,
     save: (rows: readonly TrxidRow[]) =>
       `MERGE INTO ${trx} WITH (HOLDLOCK) AS d USING (VALUES ` +
       rows.map((r) => `(${r.siteid}, ${r.worker}, ${r.seq}, ${str(r.position)}, ${str(r.xid)}, ${Math.trunc(r.commitTimeUs)}, ${r.trxCount})`).join(', ') +

@@ -43,7 +43,7 @@ function mysqlSystemTables(schema: string): SystemTables {
     ],
     readTableSeqids: () => `SELECT SCHEMA_NAME, TABLE_NAME, POS, STATUS FROM ${seq}`,
     gateShared: () => `SELECT 1 FROM ${seq} WHERE SCHEMA_NAME = ${str(SEQID_GATE.schema)} AND TABLE_NAME = ${str(SEQID_GATE.table)} LOCK IN SHARE MODE`,
-    read: () => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}`,
+    read: (locked?: boolean) => `SELECT SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT FROM ${trx}${locked ? ' FOR UPDATE' : ''}`,
     save: (rows: readonly TrxidRow[]) =>
       `INSERT INTO ${trx} (SITEID, WORKER, SEQ, POS, XID, COMMIT_TIME, TRX_COUNT, APPLIED_AT) VALUES ` +
       rows.map((r) => `(${r.siteid}, ${r.worker}, ${r.seq}, ${str(r.position)}, ${str(r.xid)}, ${Math.trunc(r.commitTimeUs)}, ${r.trxCount}, NOW(6))`).join(', ') +

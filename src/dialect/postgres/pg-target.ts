@@ -43,7 +43,7 @@ function pgSystemTables(schema: string): SystemTables {
     ],
     readTableSeqids: () => `SELECT schema_name, table_name, pos, status FROM ${seq}`,
     gateShared: () => `SELECT 1 FROM ${seq} WHERE schema_name = ${pgQuote(SEQID_GATE.schema)} AND table_name = ${pgQuote(SEQID_GATE.table)} FOR SHARE`,
-    read: () => `SELECT siteid, worker, seq, pos, xid, commit_time, trx_count FROM ${trx}`,
+    read: (locked?: boolean) => `SELECT siteid, worker, seq, pos, xid, commit_time, trx_count FROM ${trx}${locked ? ' FOR UPDATE' : ''}`,
     save: (rows: readonly TrxidRow[]) =>
       `INSERT INTO ${trx} (siteid, worker, seq, pos, xid, commit_time, trx_count, applied_at) VALUES ` +
       rows

@@ -1,0 +1,161 @@
+/**
+ * exec_thr: groups apply on several target connections at once and commit in source
+ * order. A workload built to collide (the same rows changed again and again, values of a
+ * UNIQUE secondary key moved between rows, a keyless table) with tiny groups (exec_trx 8)
+ * so that many are in flight together, MariaDB to PostgreSQL and MariaDB to MariaDB
+ * (another database): the targets equal the source, every source transaction is counted
+ * once, nothing is recorded as an error, and a replay changes nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import type { Client } from 'pg';
+import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { prng } from '../support/prng';
+import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
+
+const SRC = 'par_src';
+const PGDB = 'par_pg';
+const MYDST = 'par_dst';
+const ROWS = 60;
+const TRANSACTIONS = 1500;
+let my: Connection;
+let pg: Client;
+let dir: string;
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+function config(name: string, target: 'pg' | 'mariadb'): string {
+  const m = harness().mariadb;
+  const p = harness().postgres;
+  const map = target === 'mariadb' ? `<map><item>${SRC}.* == ${MYDST}.*</item></map>` : '';
+  const exec =
+    target === 'pg'
+      ? `<db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${PGDB}</db_name>`
+      : `<db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>`;
+  const file = path.join(dir, `${name}.hs`);
+  fs.writeFileSync(
+    file,
+    `<dmhs><base><siteid>31</siteid></base>
+  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
+    <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter>${map}</send></cpt>
+  <exec>${exec}<recv><stdio>1</stdio></recv><exec_thr>4</exec_thr><exec_trx>8</exec_trx></exec></dmhs>`,
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  requireBuiltCli();
+  dir = fs.mkdtempSync(path.join(harness().tmpDir, 'exec-par-'));
+  await createDatabase('mariadb', SRC);
+  await createDatabase('mariadb', MYDST);
+  await createDatabase('postgres', PGDB);
+  my = await mariaConnect({ database: SRC });
+  pg = await pgConnect({ database: PGDB });
+});
+
+afterAll(async () => {
+  await my?.end();
+  await pg?.end();
+  await dropDatabase('mariadb', SRC);
+  await dropDatabase('mariadb', MYDST);
+  await dropDatabase('postgres', PGDB);
+});
+
+/** Source transactions that keep hitting the same rows and move UNIQUE values between them. */
+async function collidingWorkload(): Promise<number> {
+  const rnd = prng(31);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  let nextId = ROWS + 1;
+  const live = Array.from({ length: ROWS }, (_, i) => i + 1);
+  let count = 0;
+  for (let t = 0; t < TRANSACTIONS; t++) {
+    await my.query('BEGIN');
+    const kind = pick(5);
+    const a = live[pick(live.length)]!;
+    if (kind === 0) {
+      // a row leaves; a new one takes its unique value in the same transaction
+      const [r] = await my.query<import('mysql2').RowDataPacket[]>('SELECT u FROM h WHERE id = ?', [a]);
+      await my.query('DELETE FROM h WHERE id = ?', [a]);
+      live.splice(live.indexOf(a), 1);
+      const id = nextId++;
+      await my.query('INSERT INTO h VALUES (?, ?, ?)', [id, r[0]!.u, `new${t}`]);
+      live.push(id);
+    } else if (kind === 1) {
+      // two rows swap their unique values (through a free value)
+      const b = live[pick(live.length)]!;
+      if (b === a) {
+        await my.query('ROLLBACK');
+        continue; // nothing written: no transaction in the binlog
+      }
+      {
+        const [r] = await my.query<import('mysql2').RowDataPacket[]>('SELECT id, u FROM h WHERE id IN (?, ?) ORDER BY id', [a, b]);
+        await my.query('UPDATE h SET u = -1 WHERE id = ?', [r[0]!.id]);
+        await my.query('UPDATE h SET u = ? WHERE id = ?', [r[0]!.u, r[1]!.id]);
+        await my.query('UPDATE h SET u = ? WHERE id = ?', [r[1]!.u, r[0]!.id]);
+      }
+    } else if (kind === 2) {
+      await my.query('UPDATE h SET v = ? WHERE id = ?', [`t${t}`, a]);
+      await my.query('UPDATE h SET v = CONCAT(v, ?) WHERE id = ?', ['+', live[pick(live.length)]!]);
+    } else if (kind === 3) {
+      await my.query('INSERT INTO k VALUES (?, ?)', [pick(20), `k${t}`]);
+    } else {
+      await my.query('UPDATE k SET note = ? WHERE n = ? LIMIT 1', [`kk${t}`, pick(20)]);
+      await my.query('UPDATE h SET v = ? WHERE id = ?', [`x${t}`, a]);
+    }
+    await my.query('COMMIT');
+    count++;
+  }
+  return count;
+}
+
+test('exec_thr 4 with colliding tiny groups: targets equal the source, each transaction counted once, a replay changes nothing', async () => {
+  await my.query('CREATE TABLE h (id INT PRIMARY KEY, u INT NOT NULL, v VARCHAR(64), UNIQUE KEY (u))');
+  await my.query('CREATE TABLE k (n INT, note VARCHAR(32))'); // no key: matched on all columns
+  const pgCfg = config('pg', 'pg');
+  const myCfg = config('my', 'mariadb');
+  expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', pgCfg]), 'copy DICT');
+  const start = await binlogEnd(my);
+  for (let i = 1; i <= ROWS; i++) await my.query('INSERT INTO h VALUES (?, ?, ?)', [i, i * 10, `v${i}`]);
+  const transactions = ROWS + (await collidingWorkload());
+  await my.query('FLUSH BINARY LOGS');
+  // the send's map (MariaDB target: another database) is applied by capture: one capture per site
+  const capture = async (cfg: string, name: string) => {
+    const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, `cap-${name}`)]);
+    expectExitOk(cap, 'capture');
+    return cap.stdout;
+  };
+
+  await pg.query(`CREATE SCHEMA ${SRC}`);
+  await pg.query(`CREATE TABLE ${SRC}.h (id integer PRIMARY KEY, u integer NOT NULL UNIQUE, v varchar(64))`);
+  await pg.query(`CREATE TABLE ${SRC}.k (n integer, note varchar(32))`);
+  const myDst = await mariaConnect({ database: MYDST });
+  try {
+    await myDst.query('CREATE TABLE h (id INT PRIMARY KEY, u INT NOT NULL, v VARCHAR(64), UNIQUE KEY (u))');
+    await myDst.query('CREATE TABLE k (n INT, note VARCHAR(32))');
+  } finally {
+    await myDst.end();
+  }
+
+  for (const [cfg, name] of [
+    [pgCfg, 'PostgreSQL'],
+    [myCfg, 'MariaDB'],
+  ] as const) {
+    const frames = await capture(cfg, name);
+    for (const round of ['first', 'replay']) {
+      const run = await runSynctl(['exec', '-c', cfg, '--from', '-'], frames);
+      expectExitOk(run, `exec into ${name} (${round})`);
+      expect(run.stderr).toMatch(/4 connections, exec_thr/);
+      expect(run.stderr).not.toMatch(/ WARN | ERROR /);
+    }
+    const errors = await runSynctl(['exec', '-c', cfg, '--errors', '--json']);
+    expectExitOk(errors, 'exec --errors');
+    expect(JSON.parse(errors.stdout.toString())).toEqual([]);
+    const v = await runSynctl(['verify', '-c', cfg, `SCH.NAME='${SRC}'`]);
+    expectExitOk(v, `verify ${name}`);
+  }
+  const pgCount = await pg.query<{ n: string }>('SELECT trx_count::text AS n FROM synctl.dmhs_trxid_table WHERE siteid = 31');
+  expect(Number(pgCount.rows[0]!.n)).toBe(transactions);
+  const [myCount] = await my.query<import('mysql2').RowDataPacket[]>('SELECT TRX_COUNT AS n FROM synctl.DMHS_TRXID_TABLE WHERE SITEID = 31');
+  expect(Number(myCount[0]!.n)).toBe(transactions);
+});
