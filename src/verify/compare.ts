@@ -1,12 +1,15 @@
 /**
  * Compares one table pair.
  *
- * With a primary key and SQL alone making both sides print the same canonical text: one
- * source query takes the next `chunk` rows after the previous chunk in key order, numbers them
- * (ROW_NUMBER) and returns, per bucket of chunk/BUCKETS rows, a digest (count + the sums of
- * per-row hash parts: order-independent) and the key of the bucket's last row; the target then
- * digests the same key range cut at those keys (a CASE tree), while the source already reads the
- * next chunk. The last chunk is open-ended so target rows past the source's last key are seen.
+ * With a primary key and SQL alone making both sides print the same canonical text, chunks are
+ * key ranges of `chunk` source rows (the key of the chunk-th row after the previous bound closes
+ * a chunk; the last chunk is open-ended so target rows past the source's last key are seen).
+ * While chunks match, each side returns one digest per chunk (count + the sums of per-row hash
+ * parts: order-independent). A differing chunk is hashed again per bucket of chunk/BUCKETS rows,
+ * and so are the chunks after it until QUIET_CHUNKS in a row match: one source query takes the
+ * next `chunk` rows in key order, numbers them (ROW_NUMBER) and returns per bucket the digest
+ * and the key of its last row; the target digests the same range cut at those keys (a CASE
+ * tree) while the source already reads the next chunk.
  * For a bucket whose digests differ each side lists (key, row hash) and only the rows whose
  * hashes differ are read in full: a few differences cost a few buckets' hashes and a few rows.
  * Otherwise (texts only JS can align, a row filter evaluated per row) every chunk is read:
@@ -101,8 +104,10 @@ async function upperBound(plan: PairPlan, lo: readonly Text[] | undefined, n: nu
   return rows[0];
 }
 
-/** Buckets per chunk: a chunk's digest comes per bucket, so a difference costs one bucket's listing, not the chunk's. */
+/** Buckets per chunk: a chunk hashed per bucket shows which bucket differs, so a difference costs one bucket's listing. */
 const BUCKETS = 20;
+/** Matching chunks in a row after which chunks are hashed whole again. */
+const QUIET_CHUNKS = 8;
 
 /** One bucket's digest: row count and the sums of the per-row hash parts, as one text. */
 type Digests = Map<number, { n: number; digest: string }>;
@@ -163,14 +168,19 @@ function bucketExpr(s: SideSql, plan: PairPlan, bounds: readonly Text[][], param
 /** Per-bucket digests of lo < key <= hi on one side, buckets cut at `bounds` (the source's bucket upper keys). */
 async function bucketDigests(s: SideSql, plan: PairPlan, lo: readonly Text[] | undefined, hi: readonly Text[] | undefined, bounds: readonly Text[][]): Promise<Digests> {
   const params: Text[] = [];
-  const g = bucketExpr(s, plan, bounds, params);
-  const w = rangeInto(s, plan, lo, hi, params);
   const parts = s.parts.map((e, j) => `${e} AS synctl_p${j}`);
+  // one bucket (a whole chunk): no grouping, which costs as much as the hashing
+  const g = bounds.length === 0 ? undefined : bucketExpr(s, plan, bounds, params);
+  const w = rangeInto(s, plan, lo, hi, params);
+  const sums = `COUNT(*) AS synctl_n, ${partSums(s, (j) => `synctl_p${j}`)}`;
   const rows = await s.side.query(
-    `SELECT synctl_g, COUNT(*) AS synctl_n, ${partSums(s, (j) => `synctl_p${j}`)} FROM (SELECT ${g} AS synctl_g, ${parts.join(', ')} FROM ${s.from} WHERE ${w}) d GROUP BY synctl_g`,
+    g === undefined
+      ? `SELECT 0 AS synctl_g, ${sums} FROM (SELECT ${parts.join(', ')} FROM ${s.from} WHERE ${w}) d`
+      : `SELECT synctl_g, ${sums} FROM (SELECT ${g} AS synctl_g, ${parts.join(', ')} FROM ${s.from} WHERE ${w}) d GROUP BY synctl_g`,
     params,
   );
-  return new Map(rows.map((r) => [Number(r[0]), digestOf(r, 1)]));
+  // an empty range: no bucket (COUNT without GROUP BY still gives a row)
+  return new Map(rows.filter((r) => Number(r[1]) !== 0).map((r) => [Number(r[0]), digestOf(r, 1)]));
 }
 
 /** Rows of lo < key <= hi in key order, `page` at a time. Keys are kept raw (SQL text) for the next page. */
@@ -327,35 +337,61 @@ export async function compareTable(plan: PairPlan, opts: CompareOptions, sink: D
     const keys = differingKeys(plan, hs, ht, st);
     await merge(plan, rowsByKeys(plan.src, plan, lo, hi, keys, st), rowsByKeys(plan.dst, plan, lo, hi, keys, st), st, sink);
   };
-  // the source's next chunk is read while the target hashes the current one
-  let current = sourceChunk(plan, undefined, n, size);
+  /** Compares one source chunk's buckets with the target's; true when some bucket differed. */
+  const compareBuckets = async (sc: SourceChunk, lo: Text[] | undefined, hi: Text[] | undefined): Promise<boolean> => {
+    const bounds = sc.uppers.slice(0, -1);
+    const dt = await bucketDigests(plan.dst, plan, lo, hi, bounds);
+    let differed = false;
+    for (let b = 0; b <= bounds.length; b++) {
+      const x = sc.digests.get(b);
+      const y = dt.get(b);
+      if (x !== undefined && y !== undefined && x.digest === y.digest) {
+        st.rowsCompared += x.n;
+        continue;
+      }
+      if (x === undefined && y === undefined) continue;
+      differed = true;
+      await descend(b === 0 ? lo : bounds[b - 1], b < bounds.length ? bounds[b] : hi, Math.max(x?.n ?? 0, y?.n ?? 0));
+    }
+    return differed;
+  };
+  // Chunks are hashed whole (cheapest) while they match; a differing chunk is hashed again per
+  // bucket, and so are the chunks after it (differences cluster) until QUIET_CHUNKS in a row
+  // match. Per bucket, the source reads its next chunk while the target hashes the current one.
   let next: Promise<SourceChunk> | undefined;
   let lo: Text[] | undefined;
+  let quiet = QUIET_CHUNKS;
   try {
     for (;;) {
-      const sc = await current;
-      const hi = sc.full ? sc.uppers[sc.uppers.length - 1] : undefined;
-      next = hi === undefined ? undefined : sourceChunk(plan, hi, n, size);
-      next?.catch(() => undefined); // awaited in turn (or in finally); not an unhandled rejection meanwhile
-      const bounds = sc.uppers.slice(0, -1);
-      const dt = await bucketDigests(plan.dst, plan, lo, hi, bounds);
       st.chunks++;
-      let descended = false;
-      for (let b = 0; b <= bounds.length; b++) {
-        const x = sc.digests.get(b);
-        const y = dt.get(b);
-        if (x !== undefined && y !== undefined && x.digest === y.digest) {
-          st.rowsCompared += x.n;
+      let sc: SourceChunk;
+      if (next === undefined) {
+        const hi = await upperBound(plan, lo, n);
+        const [ds, dt] = await Promise.all([bucketDigests(plan.src, plan, lo, hi, []), bucketDigests(plan.dst, plan, lo, hi, [])]);
+        const x = ds.get(0);
+        if (x?.digest === dt.get(0)?.digest) {
+          st.rowsCompared += x?.n ?? 0;
+          opts.progress?.(st);
+          if (hi === undefined) return st;
+          lo = hi;
           continue;
         }
-        if (x === undefined && y === undefined) continue;
-        descended = true;
-        await descend(b === 0 ? lo : bounds[b - 1], b < bounds.length ? bounds[b] : hi, Math.max(x?.n ?? 0, y?.n ?? 0));
+        quiet = 0;
+        sc = await sourceChunk(plan, lo, n, size);
+      } else {
+        sc = await next;
       }
-      if (descended) st.chunksDescended++;
+      const hi = sc.full ? sc.uppers[sc.uppers.length - 1] : undefined;
+      // the next chunk per bucket, read while this one is compared, unless a match here ends the run
+      next = hi !== undefined && quiet < QUIET_CHUNKS - 1 ? sourceChunk(plan, hi, n, size) : undefined;
+      next?.catch(() => undefined); // awaited in turn (or in finally); not an unhandled rejection meanwhile
+      if (await compareBuckets(sc, lo, hi)) {
+        st.chunksDescended++;
+        quiet = 0;
+      } else quiet++;
       opts.progress?.(st);
-      if (next === undefined) return st;
-      current = next;
+      if (hi === undefined) return st;
+      if (next === undefined && quiet < QUIET_CHUNKS) next = sourceChunk(plan, hi, n, size);
       lo = hi;
     }
   } finally {

@@ -306,6 +306,11 @@ describe.each(PAIRS)('verify $name', ({ name, src, dst }) => {
       { kind: 'differ', key: ['1500'], columns: ['v'] },
       { kind: 'extra', key: ['5000'] },
     ]);
+    // 100-row chunks: hashed whole until chunk 8 (777) differs, then per bucket (1500 in chunk 15),
+    // whole again after 8 matching chunks, and per bucket again for the open tail (5000)
+    const small = await verifyRun(config, c, { chunk: 100 });
+    expect(table(small.report, 't_big')).toMatchObject({ rowsCompared: 3000, chunks: 31, chunksDescended: 3, rowsRead: 4 });
+    expect(table(small.report, 't_big').keys).toEqual(table(r.report, 't_big').keys);
     expect((await verifyRun(config, c, { chunk: 2000, repair: true })).code).toBe(0);
   });
 
