@@ -495,7 +495,8 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
     let bounds: StoredKey[];
     try {
       at = await startSharedSnapshot(ctx.input.cpt, opened, p.entry, ctx.has('NOLOCK'));
-      bounds = at === undefined ? [] : await rangeBounds(opened[0]!, p.entry, p.key, p.estimatedRows, want);
+      const integerKey = /^(tiny|small|medium|big)?int(eger)?$/.test(p.entry.columns.find((c) => c.name === p.key[0])?.dataType.toLowerCase() ?? '');
+      bounds = at === undefined ? [] : await rangeBounds(opened[0]!, p.entry, p.key, integerKey, p.estimatedRows, want);
     } catch (e) {
       await closeAll(opened);
       throw e;

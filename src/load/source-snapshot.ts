@@ -79,14 +79,29 @@ async function statusRows(conn: mysql.Connection, sql: string): Promise<Map<stri
 }
 
 /**
- * Keys that cut the table into `n` ranges of about equal size (fewer when it has fewer rows
- * than `estimate`), read in the session's snapshot.
+ * Keys that cut the table into `n` ranges, read in the session's snapshot: an integer key
+ * is cut evenly between its MIN and MAX (two index lookups); any other key at every
+ * estimate/n-th row (an index scan), fewer ranges when it has fewer rows than `estimate`.
  */
-export async function rangeBounds(s: SourceSession, t: { schema: string; table: string }, key: readonly string[], estimate: number, n: number): Promise<StoredKey[]> {
+export async function rangeBounds(s: SourceSession, t: { schema: string; table: string }, key: readonly string[], integerKey: boolean, estimate: number, n: number): Promise<StoredKey[]> {
   const out: StoredKey[] = [];
   const cols = key.map(quoteIdent).join(', ');
+  const from = `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+  if (integerKey && key.length === 1) {
+    const [rows] = await s.conn.query({ sql: `SELECT MIN(${cols}), MAX(${cols}) FROM ${from}`, rowsAsArray: true });
+    const [lo, hi] = (rows as unknown as RawValue[][])[0] ?? [];
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return out;
+    const a = BigInt(String(lo));
+    const span = BigInt(String(hi)) - a;
+    for (let i = 1; i < n; i++) {
+      const b = a + (span * BigInt(i)) / BigInt(n);
+      const v = typeof lo === 'number' ? Number(b) : String(b);
+      if (out.length === 0 || JSON.stringify(out[out.length - 1]) !== JSON.stringify(storeKey([v]))) out.push(storeKey([v]));
+    }
+    return out;
+  }
   for (let i = 1; i < n; i++) {
-    const [rows] = await s.conn.query({ sql: `SELECT ${cols} FROM ${quoteIdent(t.schema)}.${quoteIdent(t.table)} ORDER BY ${cols} LIMIT 1 OFFSET ${Math.floor((estimate * i) / n)}`, rowsAsArray: true });
+    const [rows] = await s.conn.query({ sql: `SELECT ${cols} FROM ${from} ORDER BY ${cols} LIMIT 1 OFFSET ${Math.floor((estimate * i) / n)}`, rowsAsArray: true });
     const row = (rows as unknown as RawValue[][])[0];
     if (row === undefined) break;
     out.push(storeKey(row));

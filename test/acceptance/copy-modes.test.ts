@@ -5,6 +5,7 @@
  *    key and keeps target-only rows; DELETE|INSERT|WHERE reloads just the rows the WHERE
  *    selects; GROUP|n commits every n rows;
  *  - AS computes copied columns on the source; a key column or a column not copied is refused;
+ *  - a composite-key table split into key ranges read by THREAD readers (NOLOCK);
  *  - TRYTIMES: a load whose target or source connection is killed half-way loads the lost
  *    chunk again and ends equal with no row twice; without it the load stops, CONTINUE ends it;
  *  - the transaction marking tables 'loading' waits for an exec group holding the gate row.
@@ -38,6 +39,9 @@ beforeAll(async () => {
   await my.query(`INSERT INTO t SELECT seq, CONCAT('name ', seq), seq * 1.5, IF(seq % 7 = 0, NULL, CONCAT('note ', seq)) FROM seq_1_to_100`);
   await my.query('CREATE TABLE big (id INT PRIMARY KEY, pad CHAR(200) NOT NULL)');
   await my.query(`INSERT INTO big SELECT seq, REPEAT(CHAR(65 + seq % 26), 200) FROM seq_1_to_${BIG}`);
+  await my.query('CREATE TABLE ck (a VARCHAR(8) NOT NULL, b INT NOT NULL, v INT, PRIMARY KEY (a, b))');
+  await my.query(`INSERT INTO ck SELECT CONCAT('k', seq % 7), seq, seq * 3 FROM seq_1_to_21000`);
+  await my.query('ANALYZE TABLE ck');
   await my.query('CREATE TABLE nokey (a INT, b INT)');
   await my.query('INSERT INTO nokey VALUES (1, 2), (1, 2)');
 }, 120_000);
@@ -154,6 +158,18 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
     expect(rest.tables[0]!.rowsBefore + rest.tables[0]!.rows).toBe(BIG);
     await verifyEqual(config, BIG_COND);
   }, 180_000);
+
+  test('a composite-key table read in key ranges (bounds from the index), NOLOCK: equal, every range done', async () => {
+    const config = site(engine);
+    const cond = `SCH.NAME='${SRC}' AND TAB.NAME='ck'`;
+    const r = await copyReport(config, cond, 'DROP|CREATE|INSERT|THREAD|3|ROWS|1000|NOLOCK');
+    expect(r.tables[0]).toMatchObject({ status: 'loaded', rows: 21_000 });
+    const row = (await q(engine, `SELECT chunks_done FROM ${seqTable(engine)} WHERE schema_name = '${DST}' AND table_name = 'ck'`))[0]!;
+    const ranges = (JSON.parse(String(row.chunks_done ?? row.CHUNKS_DONE)) as { ranges?: { done: boolean; rows: number }[] }).ranges ?? [];
+    expect(ranges.map((x) => x.done)).toEqual([true, true, true]);
+    expect(ranges.reduce((a, x) => a + x.rows, 0)).toBe(21_000);
+    await verifyEqual(config, cond);
+  });
 
   test("the 'loading' marks wait for an exec group holding the gate row", async () => {
     const config = site(engine);
