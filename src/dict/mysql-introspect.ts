@@ -382,11 +382,12 @@ function buildEntry(
 /** The current binlog position with its GTID state. */
 export async function readBinlogPosition(conn: Connection, flavor: 'mysql' | 'mariadb'): Promise<BinlogPosition> {
   let rows: RowDataPacket[];
+  // rows as objects even on a connection that reads rows as arrays (copy's source sessions)
   try {
-    [rows] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    [rows] = await conn.query<RowDataPacket[]>({ sql: 'SHOW MASTER STATUS', rowsAsArray: false });
   } catch {
     // MySQL 8.4+ removed SHOW MASTER STATUS
-    [rows] = await conn.query<RowDataPacket[]>('SHOW BINARY LOG STATUS');
+    [rows] = await conn.query<RowDataPacket[]>({ sql: 'SHOW BINARY LOG STATUS', rowsAsArray: false });
   }
   const r = rows[0];
   if (r === undefined || !r.File) {
@@ -394,7 +395,7 @@ export async function readBinlogPosition(conn: Connection, flavor: 'mysql' | 'ma
   }
   let gtid: string;
   if (flavor === 'mariadb') {
-    const [g] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS gtid');
+    const [g] = await conn.query<RowDataPacket[]>({ sql: 'SELECT @@GLOBAL.gtid_binlog_pos AS gtid', rowsAsArray: false });
     gtid = str(g[0]?.gtid);
   } else {
     gtid = str(r.Executed_Gtid_Set).replace(/\s+/g, '');
