@@ -5,9 +5,12 @@
  *   npm run build && node dist/bench/copy.js [--tables=8] [--table-size=250000] [--rounds=2] [--threads=4] [--profile=DIR]
  *
  * Workload: the harness MariaDB and PostgreSQL; `sysbench oltp_read_write prepare` N tables
- * into database sbtest. Each round times, one after the other:
+ * into database sbtest. Each round times, one after the other (order reversed every other round):
  *  - synctl: the built CLI, `synctl copy 0 "SCH.NAME='sbtest'" "DROP|CREATE|INSERT|INDEX|THREAD|4"`
- *    (map sbtest.* == synctl_load.*): tables created, rows loaded, the secondary index built;
+ *    (map sbtest.* == synctl_load.*): tables created, rows loaded (a table split into key
+ *    ranges read by up to 4 readers at one snapshot), the secondary index built;
+ *  - synctl (one reader per table): the same with ROWS above the table size, which leaves
+ *    every table whole (tables in parallel only);
  *  - pgloader: `LOAD DATABASE FROM mysql://... INTO postgresql://...` with include drop,
  *    create tables, create indexes, workers 4, concurrency 1 (its defaults) and prefetch/batch rows
  *    25,000 (its default 100,000 rows exhausts the Debian build's 1 GB heap on 8 tables), schema renamed to pgl;
@@ -21,27 +24,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { RowDataPacket } from 'mysql2/promise';
+import { intOpt, opt, say } from './options';
 import { createDatabase, mariaConnect, pgConnect, runSysbench, startHarness, stopHarness, type StartedHarness } from '../test/harness';
 
-function opt(name: string, def: number): number {
-  const a = process.argv.slice(2).find((x) => x.startsWith(`--${name}=`));
-  const v = Number(a === undefined ? def : a.slice(name.length + 3));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
-
-const TABLES = opt('tables', 8);
-const TABLE_SIZE = opt('table-size', 250_000);
-const ROUNDS = opt('rounds', 2);
-const THREADS = opt('threads', 4);
+const TABLES = intOpt('tables', 8);
+const TABLE_SIZE = intOpt('table-size', 250_000);
+const ROUNDS = intOpt('rounds', 2);
+const THREADS = intOpt('threads', 4);
 const PGDB = 'copybench';
 /** --profile=DIR: synctl runs under node --cpu-prof, profiles in DIR */
-const PROFILE = process.argv.slice(2).find((x) => x.startsWith('--profile='))?.slice('--profile='.length);
+const PROFILE = opt('profile', '') || undefined;
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'synctl');
-
-const t0 = Date.now();
-const say = (m: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${m}\n`);
 
 interface Run {
   seconds: number;
@@ -109,10 +103,12 @@ function siteConfig(dir: string, h: StartedHarness): string {
   return file;
 }
 
-async function ours(config: string): Promise<number> {
+/** `whole`: ROWS above the table size, so no table is split into key ranges (one reader per table, as before key ranges existed) */
+async function ours(config: string, whole = false): Promise<number> {
   await pgExec('DROP SCHEMA IF EXISTS synctl_load CASCADE; DROP SCHEMA IF EXISTS synctl CASCADE');
   const prof = PROFILE !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
-  const r = await must(process.execPath, [...prof, BIN, 'copy', '0', "SCH.NAME='sbtest'", `DROP|CREATE|INSERT|INDEX|THREAD|${THREADS}`, '-c', config]);
+  const masks = `DROP|CREATE|INSERT|INDEX|THREAD|${THREADS}${whole ? `|ROWS|${TABLE_SIZE * 2}` : ''}`;
+  const r = await must(process.execPath, [...prof, BIN, 'copy', '0', "SCH.NAME='sbtest'", masks, '-c', config]);
   await checkCounts('synctl copy', 'synctl_load');
   return r.seconds;
 }
@@ -188,11 +184,13 @@ async function main(): Promise<void> {
     await runSysbench({ test: 'oltp_read_write', phase: 'prepare', database: 'sbtest', tables: TABLES, tableSize: TABLE_SIZE, threads: Math.min(TABLES, 4), timeoutMs: 1_800_000 });
     await createDatabase('postgres', PGDB);
     const config = siteConfig(dir, h);
-    const times: Record<'synctl' | 'pgloader' | 'raw', number[]> = { synctl: [], pgloader: [], raw: [] };
+    const LOADERS = ['synctl', 'synctl (one reader per table)', 'pgloader', 'raw'] as const;
+    type Loader = (typeof LOADERS)[number];
+    const times = Object.fromEntries(LOADERS.map((l) => [l, [] as number[]])) as Record<Loader, number[]>;
     for (let r = 1; r <= ROUNDS; r++) {
-      const order: ('synctl' | 'pgloader' | 'raw')[] = r % 2 === 1 ? ['synctl', 'pgloader', 'raw'] : ['raw', 'pgloader', 'synctl'];
+      const order: Loader[] = r % 2 === 1 ? [...LOADERS] : [...LOADERS].reverse();
       for (const who of order) {
-        const s = who === 'synctl' ? await ours(config) : who === 'pgloader' ? await pgloader(dir, h) : await raw(h);
+        const s = who === 'synctl' ? await ours(config) : who === 'pgloader' ? await pgloader(dir, h) : who === 'raw' ? await raw(h) : await ours(config, true);
         times[who].push(s);
         say(`round ${r}: ${who} ${s.toFixed(2)} s (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
       }
@@ -204,7 +202,7 @@ async function main(): Promise<void> {
     const base = median(times.pgloader);
     process.stdout.write(`\n${TABLES} x ${TABLE_SIZE} rows (${rows}), MariaDB ${String(ver!.v)} -> PostgreSQL, ${ROUNDS} rounds, medians:\n\n`);
     process.stdout.write('| loader | seconds (median) | runs | rows/s | vs pgloader |\n|---|---|---|---|---|\n');
-    for (const who of ['synctl', 'pgloader', 'raw'] as const) {
+    for (const who of LOADERS) {
       const m = median(times[who]);
       process.stdout.write(`| ${who} | ${m.toFixed(2)} | ${times[who].map((x) => x.toFixed(2)).join(' / ')} | ${Math.round(rows / m).toLocaleString('en')} | ${(m / base).toFixed(2)}x |\n`);
     }
