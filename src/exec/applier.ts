@@ -9,7 +9,7 @@ import type { Frame } from '../wire/frame';
 import { decodeDataFrame } from '../wire/batch';
 import { tablesEmptiedBy } from '../dialect/mysql/mysql-ddl-parse';
 import type { TableBinder } from './binder';
-import { keyValuesText, planNet } from './net-change';
+import { keyValuesText, planNet, type NetStatement, type SqlStatement } from './net-change';
 import { TableSeqids } from './table-seqid';
 import { parseTrxidRows } from './system-rows';
 import type { ApplyTarget, ErrorRecord, TrxidRow } from './target';
@@ -60,11 +60,8 @@ interface Unit {
   doneSeq: bigint;
 }
 
-interface Statement {
-  readonly sql: string;
-  /** affected rows the statement must report (undefined: not checked) */
-  readonly expect?: number;
-}
+/** From this many rows, a table's inserts in a group take the target's bulk path. */
+const BULK_MIN_ROWS = 500;
 
 /** A source engine family, for deciding whether DDL can run on the target as it is. */
 function engineOf(p: Position): 'mysql' | 'pg' | 'mssql' {
@@ -441,7 +438,7 @@ export class Applier {
    */
   private async applyGroupFast(l: Lane, units: readonly Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>): Promise<boolean | 'retry'> {
     // the transaction is open (beginGated)
-    const statements: Statement[] = [];
+    const statements: NetStatement[] = [];
     // every table bound first, so the net plan can work synchronously
     for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !l.binder.cached(op.table)) this.noteKey(await l.binder.bind(op.table));
     const net = planNet(
@@ -450,11 +447,11 @@ export class Applier {
       })(),
       (op) => l.binder.cached(op.table)!,
       l.target.writer,
-      { execRows: this.opts.execRows, affectRow: this.opts.affectRow },
+      { execRows: this.opts.execRows, affectRow: this.opts.affectRow, ...(l.target.bulkInsert ? { bulkMin: BULK_MIN_ROWS } : {}) },
     );
     if (net) statements.push(...net);
     else await this.buildStatements(l, units, statements);
-    let trip: Statement[] = [];
+    let trip: SqlStatement[] = [];
     let bytes = 0;
     const runTrip = async (): Promise<boolean> => {
       if (trip.length === 0) return true;
@@ -465,6 +462,11 @@ export class Applier {
       return ok;
     };
     for (const s of statements) {
+      if ('bulk' in s) {
+        if (!(await runTrip())) return false;
+        if ((await l.target.bulkInsert!(s.bulk, s.rows)) !== s.rows.length) return false;
+        continue;
+      }
       trip.push(s);
       bytes += s.sql.length;
       if (bytes >= this.tripBytes && !(await runTrip())) return false;
@@ -490,7 +492,7 @@ export class Applier {
   }
 
   /** Consecutive inserts (and deletes) into one table become one multi-row statement. */
-  private async buildStatements(l: Lane, units: readonly Unit[], out: Statement[]): Promise<void> {
+  private async buildStatements(l: Lane, units: readonly Unit[], out: NetStatement[]): Promise<void> {
     const w = l.target.writer;
     const check = this.opts.affectRow;
     let run: { kind: 'insert' | 'delete'; table: BoundTable; rows: Row[] } | undefined;

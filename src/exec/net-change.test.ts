@@ -50,7 +50,7 @@ test('unsent columns (TOAST) stay out of SET; rows setting other columns go in a
     { kind: 'update', table: desc, before: [2, 1, UNCHANGED], after: [2, 3, UNCHANGED] },
     { kind: 'update', table: desc, before: [3, 1, 'a'], after: [3, 1, 'b'] },
   ]);
-  expect(out!.map((s) => s.sql)).toEqual([
+  expect(out!.map((s) => ('sql' in s ? s.sql : 'bulk'))).toEqual([
     `UPDATE "s"."t" AS d SET "k" = s.v1 FROM (VALUES (CAST(1 AS integer), CAST(2 AS integer)), (2, 3)) AS s (v0, v1) WHERE d."id" = s.v0`,
     `UPDATE "s"."t" SET "c" = 'b' WHERE "id" = 3`,
   ]);
@@ -62,4 +62,12 @@ test('what the net form cannot express is applied change by change', () => {
   expect(plan([ins(1, 1), ins(1, 2)])).toBeUndefined(); // insert over a present row
   expect(plan([{ kind: 'update', table: desc, before: [1, 1, 'a'], after: [1, 1, new JsonDiff([])] }])).toBeUndefined();
   expect(plan([{ kind: 'truncate', table: desc }])).toBeUndefined();
+});
+
+test('a table with bulkMin or more net inserts gets one bulk insert of them all; fewer stay multi-row INSERTs', () => {
+  const ops = [ins(1, 1), ins(2, 2), ins(3, 3), del(9, 9)];
+  const bulk = planNet(ops, () => b, w, { execRows: 2, affectRow: true, bulkMin: 3 })!;
+  expect(bulk.map((s) => ('bulk' in s ? `bulk ${s.rows.map((r) => r[0]).join(',')}` : s.sql.slice(0, 6)))).toEqual(['DELETE', 'bulk 1,2,3']);
+  const plain = planNet(ops, () => b, w, { execRows: 2, affectRow: true, bulkMin: 4 })!;
+  expect(plain.map((s) => ('bulk' in s ? 'bulk' : s.sql.slice(0, 6)))).toEqual(['DELETE', 'INSERT', 'INSERT']);
 });

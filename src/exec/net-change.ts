@@ -19,11 +19,19 @@ import { JsonDiff, UNCHANGED, type Value } from '../model/value';
  * change instead.
  */
 
-export interface NetStatement {
+export interface SqlStatement {
   readonly sql: string;
   /** rows the statement must report affected (undefined: not checked) */
   readonly expect?: number;
 }
+
+/** Rows inserted through the target's bulk path (ApplyTarget.bulkInsert): all must land. */
+export interface BulkInsert {
+  readonly bulk: BoundTable;
+  readonly rows: readonly Row[];
+}
+
+export type NetStatement = SqlStatement | BulkInsert;
 
 interface RowState {
   /** the row's key values before the group (for DELETE/UPDATE) */
@@ -83,7 +91,17 @@ function overlay(prev: Row | undefined, next: Row): Row {
  * The net statements for a group, or undefined when it must be applied change by change.
  * `bind` gives the binding of an op's table (already bound for every op of the group).
  */
-export function planNet(ops: Iterable<Op>, bind: (op: Exclude<Op, { kind: 'ddl' | 'truncate' }>) => BoundTable, w: SqlWriter, opts: { execRows: number; affectRow: boolean }): NetStatement[] | undefined {
+export function planNet(
+  ops: Iterable<Op>,
+  bind: (op: Exclude<Op, { kind: 'ddl' | 'truncate' }>) => BoundTable,
+  w: SqlWriter,
+  opts: {
+    execRows: number;
+    affectRow: boolean;
+    /** a table's inserts go by the bulk path from this many rows (undefined: the target has none) */
+    bulkMin?: number;
+  },
+): NetStatement[] | undefined {
   const tables = new Map<BoundTable, TablePlan>();
   for (const op of ops) {
     if (op.kind === 'ddl' || op.kind === 'truncate') return NOT_NET;
@@ -155,6 +173,10 @@ export function planNet(ops: Iterable<Op>, bind: (op: Exclude<Op, { kind: 'ddl' 
         const part = list.slice(i, i + opts.execRows);
         for (const sql of w.updateMany(t, part)) out.push({ sql: sql.sql, ...(opts.affectRow ? { expect: sql.rows } : {}) });
       }
+    }
+    if (opts.bulkMin !== undefined && inserts.length >= opts.bulkMin) {
+      out.push({ bulk: t, rows: inserts });
+      continue;
     }
     for (let i = 0; i < inserts.length; i += opts.execRows) {
       const part = inserts.slice(i, i + opts.execRows);

@@ -1,4 +1,6 @@
+import type { BoundTable } from '../dialect/bound-table';
 import type { SqlWriter } from '../dialect/sql-writer';
+import type { Row } from '../model/change';
 import type { VTable } from '../verify/types';
 
 /**
@@ -26,6 +28,12 @@ export interface ApplyTarget {
   lock(name: string, timeoutSec: number): Promise<boolean>;
   /** rows of one query (system tables, catalog) */
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Inserts `rows` by the engine's bulk path inside the open transaction (PostgreSQL: COPY
+   * FROM STDIN); resolves with the rows inserted. Absent where multi-row INSERTs are the
+   * bulk path. A duplicate key fails the whole call, like a multi-row INSERT.
+   */
+  bulkInsert?(t: BoundTable, rows: readonly Row[]): Promise<number>;
   /** a statement inside a transaction that may fail without spoiling the transaction */
   guarded<T>(work: () => Promise<T>): Promise<T>;
   /** the error is a duplicate-key violation */
