@@ -47,7 +47,10 @@ import { tableDdl, type TableDdl } from './target-ddl';
 
 export const DEFAULT_CHUNK_ROWS = 50_000;
 export const DEFAULT_THREADS = 4;
-/** tables with fewer rows (estimated) are read by one session: splitting costs more sessions than it saves */
+/**
+ * A table is split into key ranges (read by several THREAD readers at one snapshot) when it
+ * has this many rows or more (estimated) and fewer tables wait or load than there are readers.
+ */
 export const MIN_SPLIT_ROWS = 10_000;
 
 export interface TableLoadReport {
@@ -143,12 +146,13 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
     let firstError: unknown;
     const queue = [...jobs];
     const threads = Math.max(1, masks.thread ?? DEFAULT_THREADS);
-    const ctx: Ctx = { input, engine, control, seq, progress, mode, has, computed, threads };
+    const ctx: Ctx = { input, engine, control, seq, progress, mode, has, computed, threads, tablesBusy: () => queue.length + active };
     // THREAD workers take key ranges of split tables first, then tables; a worker with
     // nothing to take waits while another is starting a table it may help with
-    const ranges: (() => Promise<void>)[] = [];
+    const ranges: RangeTask[] = [];
     const splits: Promise<void>[] = [];
     let starting = 0;
+    let active = 0; // tables taken and not finished
     let wake: () => void = () => undefined;
     let signal = new Promise<void>((r) => (wake = r));
     const notify = (): void => {
@@ -170,13 +174,18 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
           continue;
         }
         starting++;
+        active++;
         try {
           const r = await loadTable(job, ctx);
           if (isSplit(r)) {
             ranges.unshift(...r.tasks);
-            splits.push(r.report.then((x) => void reports.push(x), (e: unknown) => void (firstError ??= e)));
-          } else reports.push(r);
+            splits.push(r.report.then((x) => void reports.push(x), (e: unknown) => void (firstError ??= e)).finally(() => active--));
+          } else {
+            active--;
+            reports.push(r);
+          }
         } catch (e) {
+          active--;
           firstError ??= e;
         } finally {
           starting--;
@@ -187,6 +196,8 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
     await progress.start();
     try {
       await Promise.all(Array.from({ length: threads }, worker));
+      // stopped on an error: ranges no worker took give up (their sessions close)
+      for (const r of ranges.splice(0)) void r(true).catch(() => undefined);
       await Promise.all(splits);
     } finally {
       progress.stop();
@@ -277,6 +288,8 @@ interface Ctx {
   readonly computed: ReadonlyMap<TablePlan, ReadonlyMap<number, string>>;
   /** THREAD: readers at once (tables, or key ranges of one table) */
   readonly threads: number;
+  /** tables no worker has taken yet, and tables being loaded */
+  readonly tablesBusy: () => number;
 }
 
 /** AS items as source column index -> expression of one table; refused when a column is not copied or is a key column. */
@@ -385,7 +398,9 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport | SplitSta
   const chunkRows = ctx.input.masks.rows ?? DEFAULT_CHUNK_ROWS;
   const layout = job.resume?.chunks.ranges;
   const splittable = job.resume === undefined && p.key.length > 0 && p.estimatedRows >= MIN_SPLIT_ROWS;
-  const want = layout !== undefined ? layout.length : splittable ? Math.min(ctx.threads, Math.floor(p.estimatedRows / chunkRows)) : 1;
+  // split only for readers no other table keeps busy: concurrent writes into one table
+  // cost more than they gain while other tables could be loaded instead (bench/copy)
+  const want = layout !== undefined ? layout.length : splittable ? Math.min(ctx.threads - (ctx.tablesBusy() - 1), Math.floor(p.estimatedRows / chunkRows)) : 1;
   if (want > 1) {
     const split = await startSplit({ job, target, ddl, ctx, t0, geometry }, want);
     if (split !== undefined) return split;
@@ -454,9 +469,12 @@ async function copyWithRetries(
 
 const isSplit = (r: TableLoadReport | SplitStart): r is SplitStart => 'tasks' in r;
 
+/** A key range to load; `abort`: give it up unloaded (the load stopped on an error). */
+type RangeTask = (abort?: boolean) => Promise<void>;
+
 /** A table read in key ranges by several workers: the ranges to run, and the table's report once they are all done. */
 interface SplitStart {
-  readonly tasks: (() => Promise<void>)[];
+  readonly tasks: RangeTask[];
   readonly report: Promise<TableLoadReport>;
 }
 
@@ -537,13 +555,13 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
   };
   const todo = layout.flatMap((r, i) => (r.done ? [] : [i]));
   const settled: Promise<void>[] = [];
-  const tasks = todo.map((i) => {
-    let run!: () => void;
-    const started = new Promise<void>((r) => (run = r));
-    settled.push(started.then(() => runRange(i)));
-    return async (): Promise<void> => {
-      run();
-      await settled[todo.indexOf(i)];
+  const tasks = todo.map((i, k): RangeTask => {
+    let go!: (run: boolean) => void;
+    const started = new Promise<boolean>((r) => (go = r));
+    settled.push(started.then((run) => (run ? runRange(i) : Promise.reject(new SynctlError('STATE', `${p.targetName}: key range ${i + 1} not loaded: the load stopped`)))));
+    return async (abort = false): Promise<void> => {
+      go(!abort);
+      await settled[k];
     };
   });
   const report = (async (): Promise<TableLoadReport> => {

@@ -7,7 +7,7 @@
  *  - the recorded position is exact: rows committed while the load runs are in the copy
  *    exactly when their GTID is at or before DMHS_TABLE_SEQID.POS;
  *  - the send's row conditions: only the rows capture would send are loaded;
- *  - a load SIGKILLed half-way (tables read in key ranges by THREAD|2), then CONTINUE (each
+ *  - a load SIGKILLed half-way (tables read in key ranges by THREAD|8), then CONTINUE (each
  *    range resumed), into PostgreSQL and into MariaDB: equal, no
  *    duplicates, and (counted by a trigger on the target, in the chunks' own transactions)
  *    every row was inserted exactly once over both runs, so no finished chunk was loaded again.
@@ -29,6 +29,8 @@ const PG_DB = 'copy_load_pg';
 const SYS = 'copy_load_sys';
 const SB_TABLES = 4;
 const SB_ROWS = 20_000;
+/** t_live: enough rows to be split into key ranges while rows are written */
+const LIVE_ROWS = 15_000;
 
 const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -113,8 +115,9 @@ async function prepareSource(): Promise<void> {
     await c.query(`INSERT INTO t_nokey VALUES (1, 'a'), (1, 'a'), (2, NULL), (NULL, 'x')`);
     await c.query(`INSERT INTO t_bits VALUES (1, b'10101', b'1'), (2, b'0', b'0'), (3, NULL, NULL), (4, b'11111', b'1')`);
     const live: string[] = [];
-    for (let i = 1; i <= 5000; i++) live.push(`(${i}, 'initial ${i}')`);
+    for (let i = 1; i <= LIVE_ROWS; i++) live.push(`(${i}, 'initial ${i}')`);
     await c.query(`INSERT INTO t_live VALUES ${live.join(', ')}`);
+    await c.query('ANALYZE TABLE t_live');
   } finally {
     await c.end();
   }
@@ -210,25 +213,23 @@ describe.each([
     await verify(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_nokey'`);
   });
 
-  test(`sysbench ${SB_TABLES} x ${SB_ROWS}: DROP|CREATE|INSERT|INDEX|THREAD|4, equal to the source`, async () => {
+  test(`sysbench ${SB_TABLES} x ${SB_ROWS}: DROP|CREATE|INSERT|INDEX|THREAD|8 (more readers than tables: key ranges), equal to the source`, async () => {
     const target = engine === 'postgres' ? 'copy_sb_pg' : 'copy_load_sb_dst';
     const config = site(`sb-${engine}`, SB, engine, target);
-    const r = await copy(config, `SCH.NAME='${SB}'`, 'DROP|CREATE|INSERT|INDEX|THREAD|4|ROWS|5000');
+    const r = await copy(config, `SCH.NAME='${SB}'`, 'DROP|CREATE|INSERT|INDEX|THREAD|8|ROWS|5000');
     expect(r.tables).toHaveLength(SB_TABLES);
     for (const t of r.tables) expect(t).toMatchObject({ status: 'loaded', rows: SB_ROWS, indexes: 1 });
-    // each table read in key ranges by several THREAD readers at one snapshot, every range done
+    // 8 readers for 4 tables: each table read in key ranges at one snapshot, every range done
     const seq = await targetRows(engine, `SELECT CHUNKS_DONE AS chunks_done FROM ${SYS}.${engine === 'postgres' ? 'dmhs_table_seqid' : 'DMHS_TABLE_SEQID'} WHERE SCHEMA_NAME = '${target}'`);
-    for (const x of seq) {
-      const ranges = (JSON.parse(String(x.chunks_done)) as ChunksDone).ranges ?? [];
-      expect(ranges.length).toBeGreaterThan(1);
-      expect(ranges.every((g) => g.done)).toBe(true);
-    }
+    const split = seq.map((x) => (JSON.parse(String(x.chunks_done)) as ChunksDone).ranges ?? []).filter((g) => g.length > 1);
+    expect(split.length).toBe(SB_TABLES);
+    expect(split.every((g) => g.every((x) => x.done))).toBe(true);
     const v = await verify(config, `SCH.NAME='${SB}'`);
     expect(v.tables).toHaveLength(SB_TABLES);
   }, 240_000);
 });
 
-test('POS is exact: rows committed during the load are in the copy iff their GTID is at or before POS', async () => {
+test('POS is exact (a table read in key ranges): rows committed during the load are in the copy iff their GTID is at or before POS', async () => {
   const config = site('live', SRC, 'postgres', 'copy_live_pg');
   const writer = await mariaConnect({ database: SRC });
   const committed: { id: number; seq: number }[] = [];
@@ -258,7 +259,10 @@ test('POS is exact: rows committed during the load are in the copy iff their GTI
   expect(committed.some((c) => c.seq <= s)).toBe(true);
   expect(committed.some((c) => c.seq > s)).toBe(true);
   expect([...loaded].sort((a, b) => a - b)).toEqual(expected);
-  expect((await pg.query('SELECT count(*)::int AS n FROM copy_live_pg.t_live WHERE id <= 5000')).rows[0]!.n).toBe(5000);
+  expect((await pg.query(`SELECT count(*)::int AS n FROM copy_live_pg.t_live WHERE id <= ${LIVE_ROWS}`)).rows[0]!.n).toBe(LIVE_ROWS);
+  // read in key ranges by the default 4 readers, all at the one snapshot POS is exact for
+  const cd = (await pg.query(`SELECT chunks_done FROM ${SYS}.dmhs_table_seqid WHERE schema_name = 'copy_live_pg' AND table_name = 't_live'`)).rows[0]!.chunks_done;
+  expect((JSON.parse(String(cd)) as ChunksDone).ranges?.length).toBe(4);
 }, 120_000);
 
 test("the send's row conditions: only the rows capture would send are loaded", async () => {
@@ -346,7 +350,7 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
       }
     }
 
-    const proc = new SynctlProcess(['copy', '0', cond, 'INSERT|INDEX|THREAD|2|ROWS|500', '-c', config]);
+    const proc = new SynctlProcess(['copy', '0', cond, 'INSERT|INDEX|THREAD|8|ROWS|500', '-c', config]);
     const chunksDone = async (): Promise<number> => {
       const r = await targetRows(engine, `SELECT CHUNKS_DONE AS chunks_done FROM ${seqTable} WHERE SCHEMA_NAME = ${ph}`, [dst]).catch(() => []);
       return r.reduce((a, x) => a + (x.chunks_done ? chunkTotals(JSON.parse(String(x.chunks_done)) as ChunksDone).chunks : 0), 0);
@@ -376,7 +380,7 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
     // a plain INSERT refuses to start over a half-loaded table
     await expect(copyCommand({ config, sendIndex: 0, condition: cond, masks: 'INSERT' })).rejects.toThrow(/an earlier load stopped half-way .* give CONTINUE/);
 
-    const r = await copy(config, cond, 'INSERT|INDEX|CONTINUE|THREAD|2|ROWS|500');
+    const r = await copy(config, cond, 'INSERT|INDEX|CONTINUE|THREAD|8|ROWS|500');
     for (const t of r.tables) {
       const was = before.get(t.target.split('.')[1]!) ?? 0;
       if (t.status === 'done-before') expect(was).toBe(SB_ROWS);
