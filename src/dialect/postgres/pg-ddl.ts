@@ -1,23 +1,24 @@
-import { SynctlError } from '../../errors';
-import type { ColumnDef, DdlStatement, IndexDef, TableName } from '../mysql/mysql-ddl-parse';
+import { type DdlContext, type DdlParts, MYSQL_OPAQUE_TYPES, type Qualified, isFalseText, isNumberText, readMysqlDefault, readMysqlType, renderMysqlDdl } from '../ddl-render';
+import type { ColumnDef, DdlStatement, IndexDef } from '../mysql/mysql-ddl-parse';
 import { pgQuote } from './pg-literal';
 import { pgQuoteIdent } from './postgres-normalize';
 
 /**
  * MySQL DDL (parsed by mysql-ddl-parse) rendered as PostgreSQL statements, through the
  * type mapping below: the same mapping `copy ... CREATE` uses, so a table created by
- * exec and one created by the initial load agree.
+ * exec and one created by the initial load agree. The statement walk is ddl-render's;
+ * this file spells PostgreSQL's parts of it.
  */
 
-const BASE = /^([a-z]+)(?:\(([^)]*)\))?(.*)$/;
+/** the characters of a type's base name: digits end it (so 'inet6' reads as 'inet') */
+const BASE_CHARS = 'a-z';
 
 /** The PostgreSQL type for a MySQL column type text ('int unsigned', 'varchar(40)', 'datetime(6)'). */
 export function pgTypeForMysql(type: string): string {
-  const m = BASE.exec(type.trim().toLowerCase());
+  const m = readMysqlType(type, BASE_CHARS);
   if (!m) return 'text';
-  const [, base, args, rest] = m as unknown as [string, string, string | undefined, string];
-  const unsigned = /\bunsigned\b/.test(rest);
-  const n = args !== undefined && /^\d+$/.test(args) ? Number(args) : undefined;
+  const { base, args, unsigned, n } = m;
+  if (MYSQL_OPAQUE_TYPES.has(base)) return 'bytea';
   switch (base) {
     case 'tinyint':
       return 'smallint';
@@ -58,19 +59,6 @@ export function pgTypeForMysql(type: string): string {
       return 'text';
     case 'binary':
     case 'varbinary':
-    case 'tinyblob':
-    case 'blob':
-    case 'mediumblob':
-    case 'longblob':
-    case 'geometry':
-    case 'point':
-    case 'linestring':
-    case 'polygon':
-    case 'multipoint':
-    case 'multilinestring':
-    case 'multipolygon':
-    case 'geometrycollection':
-    case 'vector':
       return 'bytea';
     case 'date':
       return 'date';
@@ -96,34 +84,27 @@ export function pgTypeForMysql(type: string): string {
 
 /** A MySQL DEFAULT as a PostgreSQL default for `pgType`; undefined when it has no equivalent (zero dates, expressions). */
 function pgDefault(def: string, pgType: string): string | undefined {
-  if (def.toUpperCase() === 'NULL') return 'NULL';
-  if (def === 'CURRENT_TIMESTAMP') return /^(timestamp|date|time)/.test(pgType) ? 'CURRENT_TIMESTAMP' : undefined;
-  if (def.startsWith('(')) return undefined;
-  let text: string;
-  if (def.startsWith("'")) {
-    text = def.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r', '0': '\0' })[c] ?? c);
-  } else if (/^[+-]?\d/.test(def)) text = def;
-  else return undefined;
-  if (/^0000-00-00/.test(text) || /-00-|-00( |$)/.test(text)) return undefined;
-  if (pgType === 'boolean') return /^0+$/.test(text) ? 'false' : 'true';
-  if (/^(smallint|integer|bigint|numeric|real|double)/.test(pgType) && /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return text;
+  const d = readMysqlDefault(def);
+  if (d === undefined) return undefined;
+  if (d.kind === 'null') return 'NULL';
+  if (d.kind === 'currentTimestamp') return /^(timestamp|date|time)/.test(pgType) ? 'CURRENT_TIMESTAMP' : undefined;
+  const { text } = d;
+  if (pgType === 'boolean') return isFalseText(text) ? 'false' : 'true';
+  if (/^(smallint|integer|bigint|numeric|real|double)/.test(pgType) && isNumberText(text)) return text;
   if (pgType.startsWith('bit') || pgType === 'bytea') return undefined;
   return pgQuote(text);
 }
 
-export interface PgDdlContext {
-  /** the target schema and table for a name in the statement (unqualified names are in the statement's schema) */
-  readonly target: (t: TableName) => { schema: string; table: string };
-  /** per-column type override (the exec site's type map); undefined: the default mapping */
-  readonly typeFor?: (table: { schema: string; table: string }, column: ColumnDef) => string | undefined;
+export type PgDdlContext = DdlContext;
+
+const qualified = (t: Qualified): string => `${pgQuoteIdent(t.schema)}.${pgQuoteIdent(t.table)}`;
+
+/** PostgreSQL index names are per schema: prefix the table's name, as MySQL's are per table. */
+function indexName(table: string, idx: Pick<IndexDef, 'name' | 'columns'>): string {
+  return `${table}_${idx.name ?? idx.columns[0] ?? 'idx'}`.slice(0, 63);
 }
 
-function qualified(t: { schema: string; table: string }): string {
-  return `${pgQuoteIdent(t.schema)}.${pgQuoteIdent(t.table)}`;
-}
-
-function columnSql(t: { schema: string; table: string }, c: ColumnDef, ctx: PgDdlContext): string {
-  const type = ctx.typeFor?.(t, c) ?? pgTypeForMysql(c.type);
+function columnSql(c: ColumnDef, type: string): string {
   const parts = [pgQuoteIdent(c.name), type];
   if (c.autoIncrement && /^(smallint|integer|bigint)$/.test(type)) parts.push('GENERATED BY DEFAULT AS IDENTITY');
   else if (c.default !== undefined) {
@@ -134,108 +115,40 @@ function columnSql(t: { schema: string; table: string }, c: ColumnDef, ctx: PgDd
   return parts.join(' ');
 }
 
-/** PostgreSQL index names are per schema: prefix the table's name, as MySQL's are per table. */
-function indexName(table: string, idx: Pick<IndexDef, 'name' | 'columns'>): string {
-  return `${table}_${idx.name ?? idx.columns[0] ?? 'idx'}`.slice(0, 63);
-}
-
-function createIndex(t: { schema: string; table: string }, idx: IndexDef): string | undefined {
-  if (idx.columns.some((c) => c === '')) return undefined; // functional key parts are not translated
-  return `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${pgQuoteIdent(indexName(t.table, idx))} ON ${qualified(t)} (${idx.columns.map(pgQuoteIdent).join(', ')})`;
-}
+const PG_PARTS: DdlParts = {
+  engine: 'PostgreSQL',
+  quote: pgQuoteIdent,
+  typeForMysql: pgTypeForMysql,
+  column: (c, type) => columnSql(c, type),
+  addColumn: 'ADD COLUMN',
+  primaryKey: (_t, columns) => `PRIMARY KEY (${columns.map(pgQuoteIdent).join(', ')})`,
+  createTable: (t, defs, ifNotExists) => `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${qualified(t)} (${defs.join(', ')})`,
+  createIndex: (t, idx) =>
+    `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${pgQuoteIdent(indexName(t.table, idx))} ON ${qualified(t)} (${idx.columns.map(pgQuoteIdent).join(', ')})`,
+  dropIndex: (t, name) => `DROP INDEX IF EXISTS ${pgQuoteIdent(t.schema)}.${pgQuoteIdent(indexName(t.table, { name, columns: [] }))}`,
+  beforeDropColumn: () => [],
+  renameColumn: (t, from, to) => `ALTER TABLE ${qualified(t)} RENAME COLUMN ${pgQuoteIdent(from)} TO ${pgQuoteIdent(to)}`,
+  changeColumn: (t, c, type) => {
+    const q = qualified(t);
+    const n = pgQuoteIdent(c.name);
+    const d = c.default !== undefined ? pgDefault(c.default, type) : undefined;
+    return [
+      `ALTER TABLE ${q} ALTER COLUMN ${n} TYPE ${type} USING ${n}::${type}`,
+      `ALTER TABLE ${q} ALTER COLUMN ${n} ${c.nullable ? 'DROP' : 'SET'} NOT NULL`,
+      `ALTER TABLE ${q} ALTER COLUMN ${n} ${d !== undefined ? `SET DEFAULT ${d}` : 'DROP DEFAULT'}`,
+    ];
+  },
+  // the column's type is not known here: the default is read as for a text column
+  setDefault: (t, name, def) => [
+    `ALTER TABLE ${qualified(t)} ALTER COLUMN ${pgQuoteIdent(name)} ${def !== undefined ? `SET DEFAULT ${pgDefault(def, 'text') ?? 'NULL'}` : 'DROP DEFAULT'}`,
+  ],
+  dropPrimaryKey: (t) => `ALTER TABLE ${qualified(t)} DROP CONSTRAINT IF EXISTS ${pgQuoteIdent(`${t.table}_pkey`)}`,
+  setSchema: (t, to) => `ALTER TABLE ${qualified(t)} SET SCHEMA ${pgQuoteIdent(to)}`,
+  renameTo: (t, to) => `ALTER TABLE ${qualified(t)} RENAME TO ${pgQuoteIdent(to)}`,
+  createSchema: (schema) => `CREATE SCHEMA IF NOT EXISTS ${pgQuoteIdent(schema)}`,
+};
 
 /** The PostgreSQL statements for a parsed MySQL DDL statement, in order. */
 export function mysqlDdlToPg(st: DdlStatement, ctx: PgDdlContext): string[] {
-  switch (st.kind) {
-    case 'createTable': {
-      const t = ctx.target(st.table);
-      const defs = st.columns.map((c) => columnSql(t, c, ctx));
-      if (st.primaryKey.length) defs.push(`PRIMARY KEY (${st.primaryKey.map(pgQuoteIdent).join(', ')})`);
-      const out = [`CREATE TABLE ${st.ifNotExists ? 'IF NOT EXISTS ' : ''}${qualified(t)} (${defs.join(', ')})`];
-      for (const idx of st.indexes) {
-        const s = createIndex(t, idx);
-        if (s) out.push(s);
-      }
-      return out;
-    }
-    case 'alterTable': {
-      let t = ctx.target(st.table);
-      const out: string[] = [];
-      for (const a of st.actions) {
-        const q = qualified(t);
-        switch (a.kind) {
-          case 'addColumn':
-            out.push(`ALTER TABLE ${q} ADD COLUMN ${columnSql(t, a.column, ctx)}`);
-            if (a.column.primaryKey) out.push(`ALTER TABLE ${q} ADD PRIMARY KEY (${pgQuoteIdent(a.column.name)})`);
-            break;
-          case 'dropColumn':
-            out.push(`ALTER TABLE ${q} DROP COLUMN ${pgQuoteIdent(a.name)}`);
-            break;
-          case 'renameColumn':
-            out.push(`ALTER TABLE ${q} RENAME COLUMN ${pgQuoteIdent(a.from)} TO ${pgQuoteIdent(a.to)}`);
-            break;
-          case 'changeColumn': {
-            const c = a.column;
-            if (a.from !== c.name) out.push(`ALTER TABLE ${q} RENAME COLUMN ${pgQuoteIdent(a.from)} TO ${pgQuoteIdent(c.name)}`);
-            const type = ctx.typeFor?.(t, c) ?? pgTypeForMysql(c.type);
-            const n = pgQuoteIdent(c.name);
-            out.push(`ALTER TABLE ${q} ALTER COLUMN ${n} TYPE ${type} USING ${n}::${type}`);
-            out.push(`ALTER TABLE ${q} ALTER COLUMN ${n} ${c.nullable ? 'DROP' : 'SET'} NOT NULL`);
-            const d = c.default !== undefined ? pgDefault(c.default, type) : undefined;
-            out.push(`ALTER TABLE ${q} ALTER COLUMN ${n} ${d !== undefined ? `SET DEFAULT ${d}` : 'DROP DEFAULT'}`);
-            break;
-          }
-          case 'setDefault':
-            out.push(`ALTER TABLE ${q} ALTER COLUMN ${pgQuoteIdent(a.name)} ${a.default !== undefined ? `SET DEFAULT ${pgDefault(a.default, 'text') ?? 'NULL'}` : 'DROP DEFAULT'}`);
-            break;
-          case 'addIndex': {
-            const s = createIndex(t, a.index);
-            if (s) out.push(s);
-            break;
-          }
-          case 'dropIndex':
-            out.push(`DROP INDEX IF EXISTS ${pgQuoteIdent(t.schema)}.${pgQuoteIdent(indexName(t.table, { name: a.name, columns: [] }))}`);
-            break;
-          case 'addPrimaryKey':
-            out.push(`ALTER TABLE ${q} ADD PRIMARY KEY (${a.columns.map(pgQuoteIdent).join(', ')})`);
-            break;
-          case 'dropPrimaryKey':
-            out.push(`ALTER TABLE ${q} DROP CONSTRAINT IF EXISTS ${pgQuoteIdent(`${t.table}_pkey`)}`);
-            break;
-          case 'renameTable': {
-            const to = ctx.target({ ...a.to, schema: a.to.schema ?? st.table.schema });
-            out.push(...renameTable(t, to));
-            t = to;
-            break;
-          }
-        }
-      }
-      return out;
-    }
-    case 'dropTable':
-      return [`DROP TABLE ${st.ifExists ? 'IF EXISTS ' : ''}${st.tables.map((x) => qualified(ctx.target(x))).join(', ')}`];
-    case 'truncateTable':
-      return [`TRUNCATE TABLE ${qualified(ctx.target(st.table))}`];
-    case 'renameTable':
-      return st.pairs.flatMap((p) => renameTable(ctx.target(p.from), ctx.target(p.to)));
-    case 'dropSchema':
-      throw new SynctlError('APPLY_SCHEMA', `DROP DATABASE ${st.name} is not replayed on PostgreSQL (drop the schema by hand if that is meant)`);
-    case 'createSchema':
-      return [`CREATE SCHEMA IF NOT EXISTS ${pgQuoteIdent(ctx.target({ schema: st.name, table: '' }).schema)}`];
-    case 'createIndex': {
-      const s = createIndex(ctx.target(st.table), st.index);
-      return s ? [s] : [];
-    }
-    case 'dropIndex': {
-      const t = ctx.target(st.table);
-      return [`DROP INDEX IF EXISTS ${pgQuoteIdent(t.schema)}.${pgQuoteIdent(indexName(t.table, { name: st.name, columns: [] }))}`];
-    }
-  }
-}
-
-function renameTable(from: { schema: string; table: string }, to: { schema: string; table: string }): string[] {
-  const out: string[] = [];
-  if (from.schema !== to.schema) out.push(`ALTER TABLE ${qualified(from)} SET SCHEMA ${pgQuoteIdent(to.schema)}`);
-  if (from.table !== to.table) out.push(`ALTER TABLE ${qualified({ schema: to.schema, table: from.table })} RENAME TO ${pgQuoteIdent(to.table)}`);
-  return out;
+  return renderMysqlDdl(st, ctx, PG_PARTS);
 }
