@@ -77,6 +77,8 @@ const PROFILE = opt('profile', '');
 const EXPERIMENT = opt('experiment', '');
 /** exec_thr of the execs (default: the config's default, 4) */
 const EXEC_THR = intOpt('exec-thr', 0);
+/** exec_trx of the execs (default: the config's default, 5000) */
+const EXEC_TRX = intOpt('exec-trx', 0);
 
 const SRC = 'sbtest';
 const MY_TGT = 'sbtest_tgt';
@@ -264,7 +266,7 @@ async function writeConfig(root: string, name: string, engine: Engine, siteid: n
   <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
     <ddl_mask>0</ddl_mask>
     <send>${sendLink}<filter><enable><item>${SRC}.*</item></enable></filter><map><item>${SRC}.* == ${dst}.*</item></map></send></cpt>
-  <exec>${targetXml(engine)}<recv>${recvLink}</recv>${EXEC_THR > 0 ? `<exec_thr>${EXEC_THR}</exec_thr>` : ''}</exec></dmhs>
+  <exec>${targetXml(engine)}<recv>${recvLink}</recv>${EXEC_THR > 0 ? `<exec_thr>${EXEC_THR}</exec_thr>` : ''}${EXEC_TRX > 0 ? `<exec_trx>${EXEC_TRX}</exec_trx>` : ''}</exec></dmhs>
 `,
   );
   return { name, engine, siteid, config, dir };

@@ -84,9 +84,9 @@ const isDataOp = (op: Op) => op.kind === 'insert' || op.kind === 'update' || op.
  * exec_thr: groups run on up to exec_thr target connections at once but commit strictly
  * in order, each with the checkpoint row, so the checkpoint always names a prefix of the
  * source's transactions (a crash loses or repeats nothing, as with one connection). A
- * group waits before it starts for earlier groups in flight that change the same rows
- * (by source key; keyless tables as a whole). Whatever that tracking misses is still
- * safe: rows an earlier group touches later are locked by the later group until it
+ * group writes the rows that earlier groups in flight also change (by source key; keyless
+ * tables as a whole) only once those have committed, just before its own commit; the
+ * rest at once. Whatever that tracking misses is still safe: rows an earlier group touches later are locked by the later group until it
  * commits, which it cannot do first; a ready group that has waited COMMIT_WAIT_MS for
  * the one before it rolls back (freeing its locks) and runs again after it; a row count
  * that shows a missed change sends the group to the one-by-one path, after its
@@ -224,9 +224,9 @@ export class Applier {
   /**
    * Applies what is grouped so far on a free lane, while earlier groups may still be
    * applying on others (a caller keeps at most one group per lane in flight and may go on
-   * decoding meanwhile). Groups commit strictly in the order they were flushed; a group
-   * that touches a row (or a keyless table) of a group still in flight starts only after
-   * that one has committed. Resolves once this group is committed, with, per origin, the
+   * decoding meanwhile). Groups commit strictly in the order they were flushed; rows (or
+   * keyless tables) that a group still in flight also changes are written after it has
+   * committed. Resolves once this group is committed, with, per origin, the
    * frame sequence now wholly applied (for acks).
    */
   flush(): Promise<Map<number, { seq: bigint; position: string }>> {
@@ -236,13 +236,12 @@ export class Applier {
     this.group = [];
     this.groupOps = 0;
     const entry: InFlight = { footprint: this.footprint(group), done: Promise.resolve() };
-    const after = this.inflight.filter((f) => overlaps(f.footprint, entry.footprint)).map((f) => f.done);
+    const contended = this.inflight.filter((f) => overlaps(f.footprint, entry.footprint)).map((f) => f.footprint);
     const prev = this.lastCommit;
     const p = (async () => {
       const lane = await this.takeLane();
       try {
-        await Promise.all(after);
-        return await this.applyGroup(lane, group, consumed, prev);
+        return await this.applyGroup(lane, group, consumed, prev, contended);
       } finally {
         this.releaseLane(lane);
       }
@@ -282,22 +281,41 @@ export class Applier {
     const f: Footprint = { rows: new Set(), whole: new Set(), tables: new Set() };
     for (const u of group) {
       for (const op of u.tx.ops) {
-        if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
-        const name = `${op.table.schema}\u0000${op.table.table}`;
-        f.tables.add(name);
-        const key = sourceKey(op.table);
-        if (key.length === 0 || this.keyMismatch.has(name)) {
-          f.whole.add(name);
-          continue;
-        }
-        for (const row of op.kind === 'update' ? [op.before, op.after] : [op.kind === 'insert' ? op.after : op.before]) {
-          const k = keyValuesText(key, row);
-          if (k === undefined) f.whole.add(name);
-          else f.rows.add(name + '\u0000' + k);
-        }
+        const k = this.opKeys(op);
+        if (!k) continue;
+        f.tables.add(k.table);
+        if (k.rows === undefined) f.whole.add(k.table);
+        else for (const r of k.rows) f.rows.add(r);
       }
     }
     return f;
+  }
+
+  /** An op's table and row keys (rows undefined: the table as a whole); undefined for DDL and TRUNCATE. */
+  private opKeys(op: Op): { table: string; rows: string[] | undefined } | undefined {
+    if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') return undefined;
+    const table = `${op.table.schema}\u0000${op.table.table}`;
+    const key = sourceKey(op.table);
+    if (key.length === 0 || this.keyMismatch.has(table)) return { table, rows: undefined };
+    const rows: string[] = [];
+    for (const row of op.kind === 'update' ? [op.before, op.after] : [op.kind === 'insert' ? op.after : op.before]) {
+      const k = keyValuesText(key, row);
+      if (k === undefined) return { table, rows: undefined };
+      rows.push(table + '\u0000' + k);
+    }
+    return { table, rows };
+  }
+
+  /** The op changes a row (or a whole table) that one of `footprints` changes. */
+  private touchesAny(op: Op, footprints: readonly Footprint[]): boolean {
+    const k = this.opKeys(op);
+    if (!k) return false;
+    for (const f of footprints) {
+      if (!f.tables.has(k.table)) continue;
+      if (k.rows === undefined || f.whole.has(k.table)) return true;
+      for (const r of k.rows) if (f.rows.has(r)) return true;
+    }
+    return false;
   }
 
   /**
@@ -305,12 +323,18 @@ export class Applier {
    * lanes; it commits only after `prev` (the group before it) has committed, so the
    * checkpoint row always names a prefix of the source's transactions.
    */
-  private async applyGroup(l: Lane, group: Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>): Promise<Map<number, { seq: bigint; position: string }>> {
+  private async applyGroup(
+    l: Lane,
+    group: Unit[],
+    consumed: ReadonlyMap<number, bigint>,
+    prev: Promise<unknown>,
+    contended: Footprint[],
+  ): Promise<Map<number, { seq: bigint; position: string }>> {
     if (group.length > 0) {
       let ok: boolean | 'retry' = 'retry';
       while (ok === 'retry') {
         ok = await this.beginGated(l, group)
-          .then((units) => this.applyGroupFast(l, units, consumed, prev))
+          .then((units) => this.applyGroupFast(l, units, consumed, prev, contended))
           .catch(async (e: unknown) => {
             await l.target.rollback().catch(() => undefined);
             // an earlier group failed: this one must not commit either
@@ -436,21 +460,13 @@ export class Applier {
    * was ready: this one is rolled back (its locks may be what the earlier one waits for)
    * and run again once that one has committed.
    */
-  private async applyGroupFast(l: Lane, units: readonly Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>): Promise<boolean | 'retry'> {
-    // the transaction is open (beginGated)
-    const statements: NetStatement[] = [];
-    // every table bound first, so the net plan can work synchronously
-    for (const u of units) for (const op of u.tx.ops) if (op.kind !== 'ddl' && !l.binder.cached(op.table)) this.noteKey(await l.binder.bind(op.table));
-    const net = planNet(
-      (function* () {
-        for (const u of units) yield* u.tx.ops;
-      })(),
-      (op) => l.binder.cached(op.table)!,
-      l.target.writer,
-      { execRows: this.opts.execRows, affectRow: this.opts.affectRow, ...(l.target.bulkInsert ? { bulkMin: BULK_MIN_ROWS } : {}) },
-    );
-    if (net) statements.push(...net);
-    else await this.buildStatements(l, units, statements);
+  private async applyGroupFast(l: Lane, units: readonly Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>, contended: Footprint[]): Promise<boolean | 'retry'> {
+    // the transaction is open (beginGated). Rows that groups still in flight change too
+    // are written only once those have committed (after `prev`): this group never holds a
+    // lock an earlier one waits for, and sees their rows.
+    const now: Op[] = [];
+    const late: Op[] = [];
+    for (const u of units) for (const op of u.tx.ops) (contended.length > 0 && this.touchesAny(op, contended) ? late : now).push(op);
     let trip: SqlStatement[] = [];
     let bytes = 0;
     const runTrip = async (): Promise<boolean> => {
@@ -461,28 +477,47 @@ export class Applier {
       bytes = 0;
       return ok;
     };
-    for (const s of statements) {
-      if ('bulk' in s) {
-        if (!(await runTrip())) return false;
-        if ((await l.target.bulkInsert!(s.bulk, s.rows)) !== s.rows.length) return false;
-        continue;
+    const apply = async (ops: readonly Op[]): Promise<boolean> => {
+      for (const s of await this.statementsFor(l, ops)) {
+        if ('bulk' in s) {
+          if (!(await runTrip())) return false;
+          if ((await l.target.bulkInsert!(s.bulk, s.rows)) !== s.rows.length) return false;
+          continue;
+        }
+        trip.push(s);
+        bytes += s.sql.length;
+        if (bytes >= this.tripBytes && !(await runTrip())) return false;
       }
-      trip.push(s);
-      bytes += s.sql.length;
-      if (bytes >= this.tripBytes && !(await runTrip())) return false;
-    }
-    if (!(await runTrip())) return false;
+      return runTrip();
+    };
+    if (!(await apply(now))) return false;
     if ((await settled(prev, COMMIT_WAIT_MS)) === 'pending') {
       await l.target.rollback();
       await prev;
       return 'retry';
     }
     await prev; // rethrows an earlier group's failure: this one is then rolled back
+    if (late.length > 0 && !(await apply(late))) return false;
     // the checkpoint after the group before it (that one has committed now)
     const rows = this.advance(units, consumed);
     await l.target.run([l.target.system.save(rows), 'COMMIT']);
     this.commitDone(units, rows);
     return true;
+  }
+
+  /** Statements for `ops` in order: their net effect per row where it can be expressed, else change by change. */
+  private async statementsFor(l: Lane, ops: readonly Op[]): Promise<NetStatement[]> {
+    // every table bound first, so the net plan can work synchronously
+    for (const op of ops) if (op.kind !== 'ddl' && !l.binder.cached(op.table)) this.noteKey(await l.binder.bind(op.table));
+    const net = planNet(ops, (op) => l.binder.cached(op.table)!, l.target.writer, {
+      execRows: this.opts.execRows,
+      affectRow: this.opts.affectRow,
+      ...(l.target.bulkInsert ? { bulkMin: BULK_MIN_ROWS } : {}),
+    });
+    if (net) return net;
+    const out: NetStatement[] = [];
+    await this.buildStatements(l, ops, out);
+    return out;
   }
 
   /** A table whose target key is not its source key cannot be tracked by source key values. */
@@ -492,7 +527,7 @@ export class Applier {
   }
 
   /** Consecutive inserts (and deletes) into one table become one multi-row statement. */
-  private async buildStatements(l: Lane, units: readonly Unit[], out: NetStatement[]): Promise<void> {
+  private async buildStatements(l: Lane, ops: readonly Op[], out: NetStatement[]): Promise<void> {
     const w = l.target.writer;
     const check = this.opts.affectRow;
     let run: { kind: 'insert' | 'delete'; table: BoundTable; rows: Row[] } | undefined;
@@ -503,22 +538,20 @@ export class Applier {
       if (r.kind === 'insert') out.push({ sql: w.insert(r.table, r.rows), expect: r.rows.length });
       else out.push({ sql: w.delete(r.table, r.rows), ...(check ? { expect: r.rows.length } : {}) });
     };
-    for (const u of units) {
-      for (const op of u.tx.ops) {
-        if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
-        const t = l.binder.cached(op.table) ?? (await l.binder.bind(op.table));
-        if (op.kind === 'update') {
-          close();
-          out.push({ sql: w.update(t, op.before, op.after), ...(check ? { expect: 1 } : {}) });
-          continue;
-        }
-        const kind = op.kind;
-        const row = kind === 'insert' ? op.after : op.before;
-        // a table without a key deletes one matching row per statement
-        if (run && (run.kind !== kind || run.table !== t || run.rows.length >= this.opts.execRows || t.keyless)) close();
-        if (!run) run = { kind, table: t, rows: [] };
-        run.rows.push(row);
+    for (const op of ops) {
+      if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
+      const t = l.binder.cached(op.table) ?? (await l.binder.bind(op.table));
+      if (op.kind === 'update') {
+        close();
+        out.push({ sql: w.update(t, op.before, op.after), ...(check ? { expect: 1 } : {}) });
+        continue;
       }
+      const kind = op.kind;
+      const row = kind === 'insert' ? op.after : op.before;
+      // a table without a key deletes one matching row per statement
+      if (run && (run.kind !== kind || run.table !== t || run.rows.length >= this.opts.execRows || t.keyless)) close();
+      if (!run) run = { kind, table: t, rows: [] };
+      run.rows.push(row);
     }
     close();
   }
