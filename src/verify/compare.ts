@@ -121,7 +121,8 @@ interface SourceChunk {
 }
 
 const digestOf = (r: TextRow, from: number): { n: number; digest: string } => ({ n: Number(r[from]), digest: r.slice(from).join('/') });
-const partSums = (s: SideSql, col: (j: number) => string): string => s.parts.map((_p, j) => `SUM(${col(j)}) AS synctl_s${j}`).join(', ');
+/** the sums of the hash parts selected as synctl_p0, synctl_p1, ... */
+const partSums = (s: SideSql): string => s.parts.map((_p, j) => `SUM(synctl_p${j}) AS synctl_s${j}`).join(', ');
 
 /**
  * The source's next chunk after `lo` in one query: its first `n` rows in key order, numbered,
@@ -140,7 +141,7 @@ async function sourceChunk(plan: PairPlan, lo: readonly Text[] | undefined, n: n
   const g = `FLOOR((synctl_rn - 1) / ${size})`;
   const last = Array.from({ length: k }, (_x, j) => `MAX(CASE WHEN synctl_rn % ${size} = 0 OR synctl_rn = ${n} THEN synctl_k${j} END)`);
   const rows = await s.side.query(
-    `SELECT ${g} AS synctl_g, ${last.join(', ')}, COUNT(*) AS synctl_n, ${partSums(s, (j) => `synctl_p${j}`)} FROM (${numbered}) d2 GROUP BY ${g}`,
+    `SELECT ${g} AS synctl_g, ${last.join(', ')}, COUNT(*) AS synctl_n, ${partSums(s)} FROM (${numbered}) d2 GROUP BY ${g}`,
     params,
   );
   rows.sort((x, y) => Number(x[0]) - Number(y[0]));
@@ -172,7 +173,7 @@ async function bucketDigests(s: SideSql, plan: PairPlan, lo: readonly Text[] | u
   // one bucket (a whole chunk): no grouping, which costs as much as the hashing
   const g = bounds.length === 0 ? undefined : bucketExpr(s, plan, bounds, params);
   const w = rangeInto(s, plan, lo, hi, params);
-  const sums = `COUNT(*) AS synctl_n, ${partSums(s, (j) => `synctl_p${j}`)}`;
+  const sums = `COUNT(*) AS synctl_n, ${partSums(s)}`;
   const rows = await s.side.query(
     g === undefined
       ? `SELECT 0 AS synctl_g, ${sums} FROM (SELECT ${parts.join(', ')} FROM ${s.from} WHERE ${w}) d`
