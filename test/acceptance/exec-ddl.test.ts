@@ -92,6 +92,8 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
     await step("UPDATE orders SET placed = '2026-11-21 12:00:00.5' WHERE id = 2");
     await step('ALTER TABLE orders CHANGE note memo VARCHAR(60) NULL, MODIFY amount DECIMAL(14,3) NOT NULL');
     await step("INSERT INTO orders (amount, memo, placed) VALUES (12345678901.125, 'a longer memo than twenty chars', NULL)");
+    // NOT NULL without a default: MariaDB fills the rows it has with 0 and '', PostgreSQL needs the default said
+    await step('ALTER TABLE orders ADD COLUMN qty INT NOT NULL, ADD COLUMN tag VARCHAR(8) NOT NULL');
     await step('CREATE TABLE scratch (k VARCHAR(10) PRIMARY KEY, v BLOB)');
     await step("INSERT INTO scratch VALUES ('x', X'0102'), ('y', NULL)");
     await step('TRUNCATE TABLE scratch');
@@ -120,6 +122,8 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
     'orders.memo character varying',
     'orders.flag smallint',
     'orders.placed timestamp without time zone', // PostgreSQL adds columns last (AFTER is not kept)
+    'orders.qty integer',
+    'orders.tag character varying',
   ]);
   const idx = await pg.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = '${SRC}' ORDER BY indexname`);
   // PostgreSQL keeps an index's name when its table is renamed (scratch -> kept)

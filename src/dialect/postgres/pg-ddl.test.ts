@@ -97,3 +97,14 @@ test('the site type_map overrides per type and per column', () => {
     `CREATE TABLE "app"."t" ("id" integer NOT NULL, "flag" boolean NOT NULL, "at" timestamptz, "note" citext, "other" varchar(10), PRIMARY KEY ("id"))`,
   ]);
 });
+
+test('ADD COLUMN ... NOT NULL without a default gets MySQL implicit default (existing rows); nullable or defaulted columns do not', () => {
+  expect(toPg('ALTER TABLE t ADD COLUMN a INT NOT NULL, ADD COLUMN b VARCHAR(5) NOT NULL, ADD COLUMN c BLOB NOT NULL, ADD COLUMN d INT NULL, ADD COLUMN e INT NOT NULL DEFAULT 7, ADD COLUMN f DATETIME NOT NULL')).toEqual([
+    `ALTER TABLE "app"."t" ADD COLUMN "a" integer DEFAULT 0 NOT NULL`,
+    `ALTER TABLE "app"."t" ADD COLUMN "b" varchar(5) DEFAULT '' NOT NULL`,
+    `ALTER TABLE "app"."t" ADD COLUMN "c" bytea DEFAULT '\\x'::bytea NOT NULL`,
+    `ALTER TABLE "app"."t" ADD COLUMN "d" integer`,
+    `ALTER TABLE "app"."t" ADD COLUMN "e" integer DEFAULT 7 NOT NULL`,
+    `ALTER TABLE "app"."t" ADD COLUMN "f" timestamp(0) NOT NULL`,
+  ]);
+});
