@@ -3,7 +3,7 @@
  * MariaDB targets), equality checked with synctl verify:
  *  - a type-rich table, a composite-key table and a keyless table, CREATE|INSERT|INDEX in
  *    small chunks, into PostgreSQL and into MariaDB;
- *  - sysbench-prepared tables (4 x 20k), THREAD|4, into both;
+ *  - sysbench-prepared tables (4 x 20k), THREAD|8 (each table in key ranges), into both;
  *  - the recorded position is exact: rows committed while the load runs are in the copy
  *    exactly when their GTID is at or before DMHS_TABLE_SEQID.POS;
  *  - the send's row conditions: only the rows capture would send are loaded;
