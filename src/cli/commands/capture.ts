@@ -170,6 +170,8 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
       });
   const it = source[Symbol.asyncIterator]();
   const IDLE = Symbol('idle');
+  /** the longest a captured transaction waits in a batch while the source stays busy (lag) */
+  const MAX_BATCH_WAIT_MS = 100;
   const STOP = Symbol('stop');
   const stopped = new Promise<typeof STOP>((r) => abort.signal.addEventListener('abort', () => r(STOP), { once: true }));
   let lastCheckpoint = Date.now();
@@ -195,7 +197,11 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
           count++;
           if (format === 'json') await write(transactionToJsonLines(tx));
           else if (format === 'sql') await write(transactionToSql(tx));
-          else await sendFrame(batcher.add(tx));
+          else {
+            await sendFrame(batcher.add(tx));
+            // a busy source is never quiet for 50 ms: its batch goes out once it has waited this long
+            if (batcher.ageMs() >= MAX_BATCH_WAIT_MS) await sendFrame(batcher.flush());
+          }
         }
       }
       if (state && acked.position && Date.now() - lastCheckpoint > ckptIntervalSec * 1000) {
