@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { dbXml } from '../support/copy-site';
 import { prng } from '../support/prng';
 import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
 
@@ -23,22 +24,14 @@ let my: Connection;
 let pg: Client;
 let dir: string;
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
 function config(name: string, target: 'pg' | 'mariadb', siteid = 31): string {
-  const m = harness().mariadb;
-  const p = harness().postgres;
   const map = target === 'mariadb' ? `<map><item>${SRC}.* == ${MYDST}.*</item></map>` : '';
-  const exec =
-    target === 'pg'
-      ? `<db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${PGDB}</db_name>`
-      : `<db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>`;
+  const exec = target === 'pg' ? dbXml('postgres', PGDB) : dbXml('mariadb', MYDST);
   const file = path.join(dir, `${name}.hs`);
   fs.writeFileSync(
     file,
     `<dmhs><base><siteid>${siteid}</siteid></base>
-  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
-    <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter>${map}</send></cpt>
+  <cpt>${dbXml('mariadb', SRC)}<send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter>${map}</send></cpt>
   <exec>${exec}<recv><stdio>1</stdio></recv><exec_thr>4</exec_thr><exec_trx>8</exec_trx></exec></dmhs>`,
   );
   return file;
