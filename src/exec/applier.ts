@@ -235,8 +235,9 @@ export class Applier {
     const consumed = new Map(this.consumed);
     this.group = [];
     this.groupOps = 0;
-    const entry: InFlight = { footprint: this.footprint(group), done: Promise.resolve() };
-    const contended = this.inflight.filter((f) => overlaps(f.footprint, entry.footprint)).map((f) => f.footprint);
+    // one lane: a group starts only after the one before it has committed, nothing to track
+    const entry: InFlight = { footprint: this.lanes.length > 1 ? this.footprint(group) : NO_FOOTPRINT, done: Promise.resolve() };
+    const contended = this.lanes.length > 1 ? this.inflight.filter((f) => overlaps(f.footprint, entry.footprint)).map((f) => f.footprint) : [];
     const prev = this.lastCommit;
     const p = (async () => {
       const lane = await this.takeLane();
@@ -745,6 +746,8 @@ interface InFlight {
   /** settles when the group has committed or failed */
   done: Promise<void>;
 }
+
+const NO_FOOTPRINT: Footprint = { rows: new Set(), whole: new Set(), tables: new Set() };
 
 /** How long a ready group waits for the group before it to commit before it yields its locks. */
 const COMMIT_WAIT_MS = 3000;

@@ -1,5 +1,6 @@
 /**
- * Conflicts and failures on the target, MariaDB to PostgreSQL:
+ * Conflicts and failures on the target, MariaDB to PostgreSQL, with one apply connection
+ * (exec_thr 1; the other exec tests run the default 4):
  * - "source wins": a duplicate insert overwrites, an update of a missing row inserts the
  *   after image, a delete of a missing row is recorded and skipped;
  * - a value the target column cannot hold (negative TIME into time) is handled by
@@ -35,7 +36,7 @@ function config(policy: number): string {
   <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
     <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter></send></cpt>
   <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${pgdb(policy)}</db_name>
-    <recv><stdio>1</stdio></recv><exec_policy>${policy}</exec_policy></exec></dmhs>`,
+    <recv><stdio>1</stdio></recv><exec_policy>${policy}</exec_policy><exec_thr>1</exec_thr></exec></dmhs>`,
   );
   return file;
 }
