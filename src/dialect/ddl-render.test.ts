@@ -42,6 +42,7 @@ test('actions after RENAME TO apply to the renamed table', () => {
     pg: [
       `ALTER TABLE "app"."t" SET SCHEMA "x"`,
       `ALTER TABLE "x"."t" RENAME TO "u"`,
+      expect.stringMatching(/^DO \$synctl\$ .*schemaname = 'x' AND tablename = 'u' .*'t_'.*'u_'/),
       `CREATE INDEX IF NOT EXISTS "u_ix" ON "x"."u" ("a")`,
       `DROP INDEX IF EXISTS "x"."u_old_ix"`,
       `ALTER TABLE "x"."u" ADD COLUMN "z" integer`,

@@ -48,8 +48,8 @@ export interface DdlParts {
   readonly dropPrimaryKey: (t: Qualified) => string;
   /** moves `t` to schema `to`, keeping its name */
   readonly setSchema: (t: Qualified, to: string) => string;
-  /** renames `t` within its schema */
-  readonly renameTo: (t: Qualified, to: string) => string;
+  /** renames `t` within its schema (and whatever is named after it) */
+  readonly renameTo: (t: Qualified, to: string) => readonly string[];
   readonly createSchema: (schema: string) => string;
 }
 
@@ -65,7 +65,7 @@ export function renderMysqlDdl(st: DdlStatement, ctx: DdlContext, parts: DdlPart
   const renameTable = (from: Qualified, to: Qualified): string[] => {
     const out: string[] = [];
     if (from.schema !== to.schema) out.push(parts.setSchema(from, to.schema));
-    if (from.table !== to.table) out.push(parts.renameTo({ schema: to.schema, table: from.table }, to.table));
+    if (from.table !== to.table) out.push(...parts.renameTo({ schema: to.schema, table: from.table }, to.table));
     return out;
   };
 

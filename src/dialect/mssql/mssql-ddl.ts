@@ -199,7 +199,7 @@ const MSSQL_PARTS: DdlParts = {
   setDefault: (t, name, def) => [dropDefault(t, name), ...addDefault(t, name, def !== undefined ? mssqlDefault(def, 'nvarchar') : undefined)],
   dropPrimaryKey,
   setSchema: (t, to) => `ALTER SCHEMA ${q(to)} TRANSFER ${qualified(t)}`,
-  renameTo: (t, to) => `EXEC sp_rename ${mssqlString(qualified(t))}, ${mssqlString(to)}`,
+  renameTo: (t, to) => [`EXEC sp_rename ${mssqlString(qualified(t))}, ${mssqlString(to)}`],
   createSchema: (schema) => `IF SCHEMA_ID(${mssqlString(schema)}) IS NULL ${exec(`CREATE SCHEMA ${q(schema)}`)}`,
 };
 

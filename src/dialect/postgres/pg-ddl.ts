@@ -131,6 +131,20 @@ function columnSql(c: ColumnDef, type: string, adding: boolean): string {
   return parts.join(' ');
 }
 
+/**
+ * Index names carry their table's name (indexName, `<table>_pkey`), MySQL's are per table:
+ * after a table rename they must follow it, or a later DROP INDEX / DROP PRIMARY KEY by
+ * the MySQL name misses. Renaming the primary key's index renames its constraint too.
+ */
+function renameIndexes(schema: string, from: string, to: string): string {
+  const prefix = pgQuote(`${from}_`);
+  return (
+    `DO $synctl$ DECLARE r record; BEGIN FOR r IN SELECT indexname FROM pg_indexes WHERE schemaname = ${pgQuote(schema)} AND tablename = ${pgQuote(to)}` +
+    ` AND left(indexname, length(${prefix})) = ${prefix} LOOP EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', ${pgQuote(schema)}, r.indexname,` +
+    ` left(${pgQuote(`${to}_`)} || substr(r.indexname, length(${prefix}) + 1), 63)); END LOOP; END $synctl$`
+  );
+}
+
 const PG_PARTS: DdlParts = {
   engine: 'PostgreSQL',
   quote: pgQuoteIdent,
@@ -160,7 +174,7 @@ const PG_PARTS: DdlParts = {
   ],
   dropPrimaryKey: (t) => `ALTER TABLE ${qualified(t)} DROP CONSTRAINT IF EXISTS ${pgQuoteIdent(`${t.table}_pkey`)}`,
   setSchema: (t, to) => `ALTER TABLE ${qualified(t)} SET SCHEMA ${pgQuoteIdent(to)}`,
-  renameTo: (t, to) => `ALTER TABLE ${qualified(t)} RENAME TO ${pgQuoteIdent(to)}`,
+  renameTo: (t, to) => [`ALTER TABLE ${qualified(t)} RENAME TO ${pgQuoteIdent(to)}`, renameIndexes(t.schema, t.table, to)],
   createSchema: (schema) => `CREATE SCHEMA IF NOT EXISTS ${pgQuoteIdent(schema)}`,
 };
 
