@@ -143,7 +143,6 @@ export class Applier {
       throw new SynctlError('STATE', `${t.label}: another synctl exec of site ${this.opts.site} is applying to this target (it holds the lock ${lock}); stop it first`);
     }
     await t.run(t.system.create());
-    await this.seqids.refresh(t, true);
     // a killed exec's lanes end their sessions independently: the lock above says its
     // main session is gone, the locking read waits for a commit another one still makes
     await t.run(['BEGIN']);
@@ -366,7 +365,7 @@ export class Applier {
     const nameOf = (op: Op) => (op.table ? l.binder.targetName(op.table.schema, op.table.table) : undefined);
     for (;;) {
       await l.target.run(['BEGIN', l.target.system.gateShared()]);
-      await this.seqids.refresh(l.target, true);
+      await this.seqids.refresh(l.target);
       if (this.seqids.empty) return [...units];
       const touched = new Map<string, { schema: string; table: string }>();
       for (const u of units) {

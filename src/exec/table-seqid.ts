@@ -16,20 +16,18 @@ interface Entry {
  */
 export class TableSeqids {
   private entries = new Map<string, Entry>();
-  private readAt = 0;
 
-  constructor(
-    private readonly log: Logger,
-    private readonly refreshMs = 1000,
-  ) {}
+  constructor(private readonly log: Logger) {}
 
   private static key(schema: string, table: string): string {
     return `${schema}\u0000${table}`;
   }
 
-  /** Reads the table through `target` (inside a transaction when the caller has one open). */
-  async refresh(target: ApplyTarget, force = false): Promise<void> {
-    if (!force && Date.now() - this.readAt < this.refreshMs) return;
+  /**
+   * Reads the table through `target`, inside the group's transaction after the gate row
+   * (so never from a cache: a copy may have marked a table since the last read).
+   */
+  async refresh(target: ApplyTarget): Promise<void> {
     const rows = await target.query(target.system.readTableSeqids());
     const next = new Map<string, Entry>();
     for (const r of rows) {
@@ -46,7 +44,6 @@ export class TableSeqids {
       next.set(TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME'))), { pos, status });
     }
     this.entries = next;
-    this.readAt = Date.now();
   }
 
   get empty(): boolean {
@@ -75,7 +72,7 @@ export class TableSeqids {
         told = true;
       }
       await new Promise((r) => setTimeout(r, 500));
-      await this.refresh(target, true);
+      await this.refresh(target);
     }
   }
 }
