@@ -12,6 +12,8 @@
  *   --run-seconds=60 --threads=4     the oltp_write_only run of each catch-up round
  *   --rounds=2                       catch-up rounds (the order of the three appliers is reversed every other round)
  *   --lag-seconds=60                 the lag phase: sysbench at --threads with everything running
+ *   --lag-alone=1                    the lag phase once per applier, the others stopped (3 sysbench runs)
+ *   --lag-debug=DIR                  the lag phase's execs and captures with --debug, their logs in DIR
  *   --profile=DIR                    run the catch-up exec children with node --cpu-prof into DIR
  *   --experiment=batching            instead: how fast each target server takes the same row
  *                                    changes as one statement per row (what exec sends) and as
@@ -73,6 +75,10 @@ const RUN_SECONDS = intOpt('run-seconds', 60);
 const THREADS = intOpt('threads', 4);
 const ROUNDS = Math.max(1, intOpt('rounds', 2));
 const LAG_SECONDS = intOpt('lag-seconds', 60);
+/** the lag phase once per applier, the other appliers stopped (three sysbench runs instead of one) */
+const LAG_ALONE = opt('lag-alone', '') !== '';
+/** the lag phase's execs and captures run with --debug; their logs are written to this directory */
+const LAG_DEBUG = opt('lag-debug', '');
 const PROFILE = opt('profile', '');
 const EXPERIMENT = opt('experiment', '');
 /** exec_thr of the execs (default: the config's default, 4) */
@@ -454,29 +460,36 @@ interface LagSeries {
   lags: number[];
   /** per heartbeat: ms after the lag phase's sysbench started that it was sent, and its lag */
   points: { at: number; lag: number }[];
+  /** lag counted from the heartbeat UPDATE's return (its commit on the source) instead of its send */
+  fromCommit: number[];
   lastSeen: number;
 }
 
-async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactions: number; tps: number }; heartbeats: number }> {
+type LagReader = 'pg' | 'mariadb' | 'replica';
+const LAG_NAMES: Record<LagReader, string> = { pg: 'synctl exec → PostgreSQL', mariadb: 'synctl exec → MariaDB', replica: 'MariaDB replica' };
+
+interface LagResult {
+  series: LagSeries[];
+  sysbench: { transactions: number; tps: number };
+  heartbeats: number;
+  /** ms from sending each heartbeat UPDATE to its return: the source's own commit latency */
+  sourceCommit: number[];
+}
+
+async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   const hb = await mariaConnect({ database: SRC });
-  const readers: { s: LagSeries; read: () => Promise<number> }[] = [
-    {
-      s: { name: 'synctl exec → PostgreSQL', lags: [], points: [], lastSeen: 0 },
-      read: async () => Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0),
-    },
-    {
-      s: { name: 'synctl exec → MariaDB', lags: [], points: [], lastSeen: 0 },
-      read: async () => Number((await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
-    },
-    {
-      s: { name: 'MariaDB replica', lags: [], points: [], lastSeen: 0 },
-      read: async () => Number((await rc.query<RowDataPacket[]>(`SELECT seq FROM ${SRC}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
-    },
-  ];
+  const reads: Record<LagReader, () => Promise<number>> = {
+    pg: async () => Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0),
+    mariadb: async () => Number((await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
+    replica: async () => Number((await rc.query<RowDataPacket[]>(`SELECT seq FROM ${SRC}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
+  };
+  const readers = which.map((w) => ({ s: { name: LAG_NAMES[w], lags: [], points: [], fromCommit: [], lastSeen: 0 } as LagSeries, read: reads[w] }));
   const [[cur]] = await hb.query<RowDataPacket[]>('SELECT seq FROM heartbeat WHERE id = 1');
   let seq = Number(cur!.seq);
   for (const r of readers) r.s.lastSeen = seq;
   const sentAt = new Map<number, number>();
+  const committedAt = new Map<number, number>();
+  const sourceCommit: number[] = [];
   const now = () => Number(process.hrtime.bigint()) / 1e6;
   let writing = true;
   let runStart = now();
@@ -486,6 +499,9 @@ async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactio
       const t = now();
       sentAt.set(next, t);
       await hb.query('UPDATE heartbeat SET seq = ?, ts = ? WHERE id = 1', [next, Date.now()]);
+      const c = now();
+      committedAt.set(next, c);
+      sourceCommit.push(c - t);
       seq = next;
       await sleep(Math.max(0, 100 - (now() - t)));
     }
@@ -500,6 +516,8 @@ async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactio
         if (w !== undefined) {
           s.lags.push(t - w);
           s.points.push({ at: w - runStart, lag: t - w });
+          // seen before the UPDATE returned: counted as 0 from its commit
+          s.fromCommit.push(Math.max(0, t - (committedAt.get(i) ?? t)));
         }
       }
       if (v > s.lastSeen) s.lastSeen = v;
@@ -512,12 +530,12 @@ async function lagPhase(): Promise<{ series: LagSeries[]; sysbench: { transactio
   writing = false;
   await writer;
   const lastSeq = seq;
-  say(`lag phase: sysbench done (${run.transactions} tx, ${run.tps} tps); waiting for every target to show heartbeat ${lastSeq}`);
+  say(`lag phase: sysbench done (${run.transactions} tx, ${run.tps} tps); waiting for ${which.join(', ')} to show heartbeat ${lastSeq}`);
   await waitFor('every target to show the last heartbeat', () => readers.every((r) => r.s.lastSeen >= lastSeq), 600_000, 100);
   polling = false;
   await Promise.all(pollers);
   await hb.end();
-  return { series: readers.map((r) => r.s), sysbench: { transactions: run.transactions, tps: run.tps }, heartbeats: sentAt.size };
+  return { series: readers.map((r) => r.s), sysbench: { transactions: run.transactions, tps: run.tps }, heartbeats: sentAt.size, sourceCommit };
 }
 
 function pct(xs: readonly number[], p: number): number {
@@ -660,30 +678,98 @@ async function main(): Promise<void> {
   }
 
   // lag phase
-  let lag: Awaited<ReturnType<typeof lagPhase>> | undefined;
-  const lagProcs: Child[] = [];
+  let lag: LagResult | undefined;
   if (LAG_SECONDS > 0) {
-    for (const p of [lagPg, lagMy]) lagProcs.push(startChild(['exec', '-c', p.config]));
-    await waitFor('lag execs to listen', () => lagProcs.every((e) => /applying to/.test(e.stderr) || !e.running), 60_000);
-    const lagCaps = [lagPg, lagMy].map((p) => startChild(['capture', '-c', p.config]));
-    lagProcs.push(...lagCaps);
-    await waitFor('lag captures to start', () => lagCaps.every((c) => /dumping from/.test(c.stderr) || !c.running), 60_000);
-    for (const c of lagProcs) if (!c.running) throw new Error(`a lag-phase process exited:\n${c.stderr}`);
-    // the replica first reads and skips exec's own writes to sbtest_tgt (filtered) of the rounds
-    await rc.query('START SLAVE');
-    const here = await masterStatus(my);
-    const [[cw]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [here.file, here.pos]);
-    if (cw!.r === null || Number(cw!.r) < 0) throw new Error(`replica did not catch up before the lag phase: ${String(cw!.r)}`);
-    await replicaStatus();
-    say(`lag phase: exec and capture running (TCP), replica SQL thread running; sysbench ${LAG_SECONDS}s, ${THREADS} threads, heartbeat every 100 ms`);
-    lag = await lagPhase();
-    for (const s of lag.series) say(`lag ${s.name}: ${s.lags.length} samples, p50 ${pct(s.lags, 50).toFixed(0)} ms, p99 ${pct(s.lags, 99).toFixed(0)} ms, max ${Math.max(...s.lags).toFixed(0)} ms`);
-    // captures first: a capture whose exec is gone logs reconnect warnings
-    lagProcs.reverse();
-    for (const c of lagProcs) {
-      const code = await c.kill('SIGTERM');
-      const bad = c.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
-      if (code !== 0 || bad.length) throw new Error(`a lag-phase process exited ${code} or logged errors:\n${bad.slice(0, 20).join('\n')}\n${c.stderr.slice(-2000)}`);
+    const pipes = { pg: lagPg, mariadb: lagMy } as const;
+    /** starts exec (then capture) for these targets; resolves to their stop */
+    const startPipelines = async (targets: readonly ('pg' | 'mariadb')[]): Promise<() => Promise<void>> => {
+      const debug = LAG_DEBUG ? ['--debug'] : [];
+      const execs = targets.map((t) => startChild(['exec', '-c', pipes[t].config, ...debug]));
+      await waitFor('lag execs to listen', () => execs.every((e) => /applying to/.test(e.stderr) || !e.running), 60_000);
+      const caps = targets.map((t) => startChild(['capture', '-c', pipes[t].config, ...debug]));
+      await waitFor('lag captures to start', () => caps.every((c) => /dumping from/.test(c.stderr) || !c.running), 60_000);
+      for (const c of [...execs, ...caps]) if (!c.running) throw new Error(`a lag-phase process exited:\n${c.stderr}`);
+      return async () => {
+        // captures first: a capture whose exec is gone logs reconnect warnings
+        for (const c of [...caps, ...execs]) {
+          const code = await c.kill('SIGTERM');
+          if (LAG_DEBUG) {
+            fs.mkdirSync(LAG_DEBUG, { recursive: true });
+            fs.appendFileSync(path.join(LAG_DEBUG, `${c === caps[0] || c === caps[1] ? 'capture' : 'exec'}-${targets.join('+')}.log`), c.stderr);
+          }
+          const bad = c.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
+          if (code !== 0 || bad.length) throw new Error(`a lag-phase process exited ${code} or logged errors:\n${bad.slice(0, 20).join('\n')}\n${c.stderr.slice(-2000)}`);
+        }
+      };
+    };
+    const replicaCaughtUp = async () => {
+      // the replica first reads and skips exec's own writes to sbtest_tgt (filtered)
+      await rc.query('START SLAVE');
+      const here = await masterStatus(my);
+      const [[cw]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [here.file, here.pos]);
+      if (cw!.r === null || Number(cw!.r) < 0) throw new Error(`replica did not catch up before the lag phase: ${String(cw!.r)}`);
+      await replicaStatus();
+    };
+    /** one heartbeat more, seen on both synctl targets: each has applied everything before it */
+    const bumpHeartbeatAndWait = async (which: readonly ('pg' | 'mariadb')[] = ['pg', 'mariadb']) => {
+      const [[hbRow]] = await my.query<RowDataPacket[]>(`SELECT seq FROM ${SRC}.heartbeat WHERE id = 1`);
+      const last = Number(hbRow!.seq);
+      await my.query(`UPDATE ${SRC}.heartbeat SET seq = ? WHERE id = 1`, [last + 1]);
+      await waitFor(
+        'the pipelines to apply the heartbeat',
+        async () => {
+          const a = Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0);
+          const [[b]] = await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`);
+          return (!which.includes('pg') || a > last) && (!which.includes('mariadb') || Number(b!.seq) > last);
+        },
+        600_000,
+        200,
+      );
+    };
+    const report = (r: LagResult) => {
+      for (const s of r.series) say(`lag ${s.name}: ${s.lags.length} samples, p50 ${pct(s.lags, 50).toFixed(0)} ms, p99 ${pct(s.lags, 99).toFixed(0)} ms, max ${Math.max(...s.lags).toFixed(0)} ms`);
+      say(`lag phase: the heartbeat UPDATE itself took p50 ${pct(r.sourceCommit, 50).toFixed(0)} ms, p99 ${pct(r.sourceCommit, 99).toFixed(0)} ms, max ${Math.max(...r.sourceCommit).toFixed(0)} ms on the source`);
+    };
+    if (!LAG_ALONE) {
+      const stop = await startPipelines(['pg', 'mariadb']);
+      await replicaCaughtUp();
+      say(`lag phase: exec and capture running (TCP), replica SQL thread running; sysbench ${LAG_SECONDS}s, ${THREADS} threads, heartbeat every 100 ms`);
+      lag = await lagPhase(['pg', 'mariadb', 'replica']);
+      report(lag);
+      await stop();
+    } else {
+      // one applier at a time; the others stopped (they catch up afterwards, for the equality
+      // check). Each capture first runs once, so that later it resumes at this point and
+      // does not start at the end of the log, past the other phases' writes.
+      const first = await startPipelines(['pg', 'mariadb']);
+      await bumpHeartbeatAndWait();
+      await first();
+      const parts: LagResult[] = [];
+      for (const t of ['pg', 'mariadb'] as const) {
+        const stop = await startPipelines([t]);
+        // the earlier phases' writes first: the phase measures lag, not a catch-up
+        await bumpHeartbeatAndWait([t]);
+        say(`lag phase (${LAG_NAMES[t]} alone): sysbench ${LAG_SECONDS}s, ${THREADS} threads, heartbeat every 100 ms`);
+        parts.push(await lagPhase([t]));
+        report(parts[parts.length - 1]!);
+        await stop();
+      }
+      await replicaCaughtUp();
+      say(`lag phase (replica alone): sysbench ${LAG_SECONDS}s, ${THREADS} threads, heartbeat every 100 ms`);
+      parts.push(await lagPhase(['replica']));
+      report(parts[parts.length - 1]!);
+      lag = {
+        series: parts.map((x) => x.series[0]!),
+        sysbench: { transactions: parts.reduce((n, x) => n + x.sysbench.transactions, 0), tps: parts.reduce((n, x) => n + x.sysbench.tps, 0) / parts.length },
+        heartbeats: parts.reduce((n, x) => n + x.heartbeats, 0),
+        sourceCommit: parts.flatMap((x) => x.sourceCommit),
+      };
+      // the pipelines catch up with the later runs' writes
+      const stop = await startPipelines(['pg', 'mariadb']);
+      const end = await masterStatus(my);
+      say(`lag phase: both pipelines catching up to ${end.file}:${end.pos}`);
+      await bumpHeartbeatAndWait();
+      await stop();
     }
   }
 
@@ -738,12 +824,17 @@ async function main(): Promise<void> {
   console.log("exec's time runs from spawning the process (start-up, connect, dictionary load included); the last column from its 'applying to' log line.");
   console.log('');
   if (lag) {
-    console.log(`lag while sysbench runs (${LAG_SECONDS}s, ${THREADS} threads, ${lag.sysbench.transactions} tx, ${lag.sysbench.tps} tps; ${lag.heartbeats} heartbeats, every 100 ms):`);
+    console.log(
+      `lag while sysbench runs (${LAG_ALONE ? `each applier alone, ${LAG_SECONDS}s each` : `all appliers at once, ${LAG_SECONDS}s`}, ${THREADS} threads, ${lag.sysbench.transactions} tx, ${lag.sysbench.tps.toFixed(0)} tps; ${lag.heartbeats} heartbeats, every 100 ms):`,
+    );
     console.log(
       table(
-        ['applier', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
-        lag.series.map((s) => [s.name, String(s.lags.length), pct(s.lags, 50).toFixed(0), pct(s.lags, 99).toFixed(0), Math.max(...s.lags).toFixed(0)]),
+        ['applier', 'samples', 'p50 ms', 'p99 ms', 'max ms', 'p99 ms from source commit'],
+        lag.series.map((s) => [s.name, String(s.lags.length), pct(s.lags, 50).toFixed(0), pct(s.lags, 99).toFixed(0), Math.max(...s.lags).toFixed(0), pct(s.fromCommit, 99).toFixed(0)]),
       ),
+    );
+    console.log(
+      `lag runs from sending the heartbeat UPDATE; the last column from its return. The UPDATE itself (source commit latency): p50 ${pct(lag.sourceCommit, 50).toFixed(0)} ms, p99 ${pct(lag.sourceCommit, 99).toFixed(0)} ms.`,
     );
     // does lag grow (the applier cannot keep up) or stay level (latency)?
     const win = 10_000;

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { isSynctlError } from '../errors';
-import { redact } from '../log';
+import { redact, setLogLevel } from '../log';
 import { synctlVersion } from '../version';
 
 type Action = (...args: never[]) => Promise<number | void>;
@@ -49,7 +49,11 @@ Examples:
                                                 frames on stdin, file drop for an air gap`,
     );
   program.hook('preAction', (cmd) => {
-    if (cmd.optsWithGlobals().debug) process.env.SYNCTL_LOG = 'debug';
+    if (cmd.optsWithGlobals().debug) {
+      // log.ts read SYNCTL_LOG when it was loaded; the env var is for processes started from here
+      process.env.SYNCTL_LOG = 'debug';
+      setLogLevel('debug');
+    }
   });
 
   const config = program.command('config').description('work with dmhs.hs site config files');

@@ -112,8 +112,20 @@ describe('defaults', () => {
           constraint: false,
           identity: true,
         },
+        slotName: 'synctl_7',
+        publication: 'synctl_7',
       },
     });
+  });
+
+  test('a PostgreSQL source names its slot and publication; a bad name is an error naming the element', () => {
+    const named = MINIMAL_CPT.replace('<send>', '<slot_name>app_slot</slot_name><publication>app_pub</publication><send>');
+    const { config } = parseSiteConfig(named, '');
+    expect([config.cpt?.slotName, config.cpt?.publication]).toEqual(['app_slot', 'app_pub']);
+    const bad = thrown(() => parseSiteConfig(MINIMAL_CPT.replace('<send>', '<slot_name>App-Slot</slot_name><send>'), ''));
+    expect(bad.message).toMatch(/^dmhs\/cpt\/slot_name: 'App-Slot' must be 1 to 63 lower-case letters, digits or _/);
+    const mysql = parseSiteConfig(MINIMAL_CPT.replace('<db_type>pg</db_type>', '<db_type>MARIADB</db_type>').replace('<send>', '<slot_name>s</slot_name><send>'), '');
+    expect(mysql.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual(['dmhs/cpt/slot_name: applies to a PostgreSQL source only (db_type is MARIADB): ignored']);
   });
 
   test('exec defaults, and the db port follows db_type', () => {

@@ -61,7 +61,7 @@ export function parseSiteConfig(xmlText: string, file: string, opts: LoadOptions
 
   const baseEl = dmhs.need('base');
   const base = baseEl === undefined ? undefined : readBase(baseEl);
-  const ctx: SiteContext = { baseDir: file === '' ? '' : dirname(resolve(file)), pwdEncipher: base?.pwdEncipher ?? false };
+  const ctx: SiteContext = { baseDir: file === '' ? '' : dirname(resolve(file)), pwdEncipher: base?.pwdEncipher ?? false, siteid: base?.siteid ?? 0 };
   const cpt = optional(dmhs.child('cpt'), readCpt(ctx));
   const exec = optional(dmhs.child('exec'), readExec(ctx));
   const transfer = optional(dmhs.child('transfer'), readRelay('transfer', ctx));
@@ -88,6 +88,8 @@ export function parseSiteConfig(xmlText: string, file: string, opts: LoadOptions
 interface SiteContext extends LinkContext {
   /** db_pwd must then be ciphertext */
   readonly pwdEncipher: boolean;
+  /** base/siteid (0 when missing): names PostgreSQL slot and publication defaults */
+  readonly siteid: number;
 }
 
 function invalid(issues: Issues): SynctlError {
@@ -172,9 +174,20 @@ const readCpt =
     for (const n of ['ddl_with_ts', 'char_code', 'dir_replace']) e.ignored(n);
     const sendEl = e.need('send', 'is required (where captured changes go)');
     const send = sendEl === undefined ? undefined : readSend(sendEl, 1, 'cpt', ctx);
+    const slotName = pgObjectName(e, 'slot_name', `synctl_${ctx.siteid}`, db.dbType);
+    const publication = pgObjectName(e, 'publication', `synctl_${ctx.siteid}`, db.dbType);
     e.done();
-    return { db, ddlMask, idleTime: idleTime ?? 10, arch, send: send as CptConfig['send'] };
+    return { db, ddlMask, idleTime: idleTime ?? 10, arch, send: send as CptConfig['send'], slotName, publication };
   };
+
+/** A PostgreSQL slot or publication name: lower-case letters, digits and _ (what a replication slot accepts), at most 63. */
+function pgObjectName(e: Elem, name: string, def: string, dbType: DbType): string {
+  const v = e.text(name);
+  if (v === undefined) return def;
+  if (dbType !== 'PG') e.warn(`applies to a PostgreSQL source only (db_type is ${dbType}): ignored`, name);
+  else if (!/^[a-z0-9_]{1,63}$/.test(v)) e.error(`'${v}' must be 1 to 63 lower-case letters, digits or _ (a replication slot name)`, name);
+  return v;
+}
 
 const readExec =
   (ctx: SiteContext) =>

@@ -121,6 +121,10 @@ export interface CptConfig {
   readonly idleTime: number;
   readonly arch: ArchConfig;
   readonly send: SendConfig;
+  /** PostgreSQL source only: the logical replication slot COPY creates and capture reads (default synctl_<siteid>) */
+  readonly slotName: string;
+  /** PostgreSQL source only: the publication of the copied tables (default synctl_<siteid>) */
+  readonly publication: string;
 }
 
 export interface ExecConfig {

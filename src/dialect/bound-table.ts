@@ -18,6 +18,13 @@ export interface BoundTable {
   readonly key: readonly number[];
   /** no key on either side: rows are addressed by every column, one row at a time */
   readonly keyless: boolean;
+  /** target tables (`schema.table` as the target spells them) its foreign keys reference */
+  readonly parents?: readonly string[];
+}
+
+/** The `parents` spelling of a target table. */
+export function tableKey(schema: string, table: string): string {
+  return `${schema}.${table}`;
 }
 
 export interface BoundColumn {
@@ -41,7 +48,8 @@ export function bindTable(source: TableDescriptor, target: VTable, targetColumnO
   if (key.length === 0) key = source.columns.flatMap((c, i) => (c.key && columns[i] ? [i] : []));
   const keyless = key.length === 0;
   if (keyless) key = columns.flatMap((c, i) => (c ? [i] : []));
-  return { source, schema: target.schema, table: target.table, columns, key, keyless };
+  const parents = (target.references ?? []).map((r) => tableKey(r.schema, r.table));
+  return { source, schema: target.schema, table: target.table, columns, key, keyless, ...(parents.length ? { parents } : {}) };
 }
 
 /** The source table as its own target (audit SQL: statements that re-run on the source engine). */

@@ -43,7 +43,11 @@ export interface DdlParts {
   readonly renameColumn: (t: Qualified, from: string, to: string) => string;
   /** a column's new type, nullability and default (a rename before it is the walk's) */
   readonly changeColumn: (t: Qualified, c: ColumnDef, type: string) => readonly string[];
-  /** ALTER COLUMN SET DEFAULT (the MySQL text) or DROP DEFAULT (undefined) */
+  /**
+   * ALTER COLUMN SET DEFAULT (the MySQL text) or DROP DEFAULT (undefined). The column's type
+   * is not known here: the default is spelled so the target fits it to the column's type
+   * (a number, a string, CURRENT_TIMESTAMP each as such), or dropped when it has no spelling.
+   */
   readonly setDefault: (t: Qualified, name: string, mysqlDefault: string | undefined) => readonly string[];
   readonly dropPrimaryKey: (t: Qualified) => string;
   /** moves `t` to schema `to`, keeping its name */

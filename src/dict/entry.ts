@@ -13,7 +13,10 @@ export interface DictColumn {
   readonly ordinal: number;
   /** information_schema DATA_TYPE, lower case: 'int', 'varchar', 'enum', 'longtext' (MariaDB JSON)... */
   readonly dataType: string;
-  /** full COLUMN_TYPE without MariaDB version comments: 'int(10) unsigned', "enum('a','b')", 'varchar(10)' */
+  /**
+   * full COLUMN_TYPE without MariaDB version comments: 'int(10) unsigned', "enum('a','b')", 'varchar(10)';
+   * 'json' for MariaDB's JSON (a longtext with a json_valid CHECK; dataType stays 'longtext')
+   */
   readonly columnType: string;
   /**
    * The MYSQL_TYPE_* code the column has in a TABLE_MAP event (src/capture/mysql/column.ts

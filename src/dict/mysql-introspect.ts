@@ -197,6 +197,8 @@ interface RawCatalog {
   readonly tables: { schema: string; table: string; engine?: string }[];
   readonly columns: Map<string, RowDataPacket[]>;
   readonly stats: Map<string, RowDataPacket[]>;
+  /** MariaDB JSON columns: tableKey + NUL + column name (see jsonColumns) */
+  readonly json: ReadonlySet<string>;
 }
 
 function groupBy(rows: RowDataPacket[]): Map<string, RowDataPacket[]> {
@@ -210,7 +212,36 @@ function groupBy(rows: RowDataPacket[]): Map<string, RowDataPacket[]> {
   return m;
 }
 
-async function readRaw(conn: Connection, cond: Condition): Promise<RawCatalog> {
+/** a CHECK clause as MariaDB prints the one its JSON type adds: json_valid(`col`) */
+const JSON_CHECK = /^json_valid\(`((?:[^`]|``)+)`\)$/i;
+
+/**
+ * MariaDB's JSON is LONGTEXT with a CHECK (json_valid(`col`)): COLUMN_TYPE says only
+ * 'longtext'; CHECK_CONSTRAINTS (MariaDB 10.2.22+, with TABLE_NAME) tells the JSON columns.
+ * An older server without that table: none are told.
+ */
+async function jsonColumns(conn: Connection, cond: Condition, systemList: string): Promise<Set<string>> {
+  const f = cond.toSql({ dialect: 'mysql', columns: { DB: 'k.CONSTRAINT_SCHEMA', SCH: 'k.CONSTRAINT_SCHEMA', TAB: 'k.TABLE_NAME' } });
+  let rows: RowDataPacket[];
+  try {
+    [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT k.CONSTRAINT_SCHEMA AS table_schema, k.TABLE_NAME AS table_name, k.CHECK_CLAUSE AS clause
+         FROM information_schema.CHECK_CONSTRAINTS k
+        WHERE k.CONSTRAINT_SCHEMA NOT IN (${systemList}) AND ${f.sql}`,
+      [...SYSTEM_SCHEMAS, ...f.params],
+    );
+  } catch {
+    return new Set();
+  }
+  const out = new Set<string>();
+  for (const r of rows) {
+    const m = JSON_CHECK.exec(str(r.clause).trim());
+    if (m) out.add(`${tableKey(str(r.table_schema), str(r.table_name))}\u0000${m[1]!.replace(/``/g, '`')}`);
+  }
+  return out;
+}
+
+async function readRaw(conn: Connection, cond: Condition, flavor: 'mysql' | 'mariadb'): Promise<RawCatalog> {
   const systemList = SYSTEM_SCHEMAS.map(() => '?').join(', ');
   const filter = (alias: string) =>
     cond.toSql({
@@ -269,6 +300,7 @@ async function readRaw(conn: Connection, cond: Condition): Promise<RawCatalog> {
     })),
     columns: groupBy(columns),
     stats: groupBy(stats),
+    json: flavor === 'mariadb' ? await jsonColumns(conn, cond, systemList) : new Set(),
   };
 }
 
@@ -290,10 +322,14 @@ function indexesOf(rows: RowDataPacket[]): IndexInfo[] {
   return [...byName.values()];
 }
 
+/** MariaDB stores JSON as text: a text column with its json_valid CHECK is JSON */
+const JSON_TEXT = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);
+
 function buildEntry(
   t: { schema: string; table: string; engine?: string },
   colRows: RowDataPacket[],
   statRows: RowDataPacket[],
+  json: ReadonlySet<string>,
   ctx: { source: string; serverVersion: string; flavor: 'mysql' | 'mariadb' },
 ): DictionaryEntry {
   const indexes = indexesOf(statRows);
@@ -315,9 +351,12 @@ function buildEntry(
     const rawType = str(r.column_type);
     const oldTemporal = /\/\*\s*mariadb-5\.3\s*\*\//i.test(rawType);
     const compressed = /\/\*M?!?\d*\s*COMPRESSED\s*\*\//i.test(rawType);
-    // drop MariaDB version comments: 'varchar(10) /*M!100301 COMPRESSED*/', 'time /* mariadb-5.3 */'
-    const columnType = rawType.replace(/\s*\/\*.*?\*\//g, '').trim();
     const dataType = str(r.data_type).toLowerCase();
+    const name = str(r.column_name);
+    // drop MariaDB version comments: 'varchar(10) /*M!100301 COMPRESSED*/', 'time /* mariadb-5.3 */';
+    // MariaDB JSON is 'json' as written (its dataType stays the text type the binlog has)
+    const isJson = JSON_TEXT.has(dataType) && json.has(`${tableKey(t.schema, t.table)}\u0000${name}`);
+    const columnType = isJson ? 'json' : rawType.replace(/\s*\/\*.*?\*\//g, '').trim();
     const { code, realType } = mysqlTypeCodeOf(dataType, { compressed, oldTemporal, flavor: ctx.flavor });
     const extra = str(r.extra).toUpperCase();
     const genExpr = optStr(r.generation_expression) ?? '';
@@ -336,7 +375,6 @@ function buildEntry(
     const precision = optNum(r.numeric_precision);
     const scale = optNum(r.numeric_scale);
     const datetimePrecision = optNum(r.datetime_precision);
-    const name = str(r.column_name);
     return {
       name,
       ordinal: Number(r.ordinal_position),
@@ -423,7 +461,7 @@ export async function introspectMysql(conn: Connection, cond: Condition, opts: I
   const build = (raw: RawCatalog): DictionaryEntry[] =>
     raw.tables.map((t) => {
       const k = tableKey(t.schema, t.table);
-      return buildEntry(t, raw.columns.get(k) ?? [], raw.stats.get(k) ?? [], ctx);
+      return buildEntry(t, raw.columns.get(k) ?? [], raw.stats.get(k) ?? [], raw.json, ctx);
     });
 
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
@@ -432,15 +470,15 @@ export async function introspectMysql(conn: Connection, cond: Condition, opts: I
     const attempts = opts.attempts ?? 5;
     for (let i = 0; i < attempts; i++) {
       const before = await readBinlogPosition(conn, flavor);
-      const raw = await readRaw(conn, cond);
+      const raw = await readRaw(conn, cond, flavor);
       const after = await readBinlogPosition(conn, flavor);
       if (samePosition(before, after)) return { position: before, serverVersion, flavor, entries: build(raw) };
     }
     // busy server: equal catalogs on both sides of a position make them valid there
     for (let i = 0; i < attempts; i++) {
-      const first = build(await readRaw(conn, cond));
+      const first = build(await readRaw(conn, cond, flavor));
       const position = await readBinlogPosition(conn, flavor);
-      const second = build(await readRaw(conn, cond));
+      const second = build(await readRaw(conn, cond, flavor));
       if (isDeepStrictEqual(first, second)) return { position, serverVersion, flavor, entries: second };
     }
     throw new SynctlError('STATE', `the catalog kept changing during ${attempts * 2} reads (DDL in progress?): try COPY DICT again`);

@@ -12,7 +12,7 @@ import type { TableBinder } from './binder';
 import { keyValuesText, planNet, type NetStatement, type SqlStatement } from './net-change';
 import { TableSeqids } from './table-seqid';
 import { parseTrxidRows } from './system-rows';
-import type { ApplyTarget, ErrorRecord, TrxidRow } from './target';
+import { createSystemTables, type ApplyTarget, type ErrorRecord, type TrxidRow } from './target';
 
 export interface ApplierOptions {
   /** source operations grouped into one target transaction (whole source transactions only) */
@@ -60,6 +60,35 @@ interface Unit {
   doneSeq: bigint;
 }
 
+/** A failure that ends a source transaction (exec_policy 0 or 1), with what the error table gets. */
+interface Failure {
+  readonly record: ErrorRecord;
+  readonly stop: boolean;
+  readonly op: Op;
+  readonly error: unknown;
+}
+
+/**
+ * A large source transaction that capture sends in parts (`continued`; 10,000 row
+ * changes each). It is applied part by part in one target transaction on a lane of its
+ * own, so exec holds one part at a time, whatever the transaction's size.
+ */
+interface Stream {
+  readonly origin: number;
+  /** the frame of its first part */
+  readonly startSeq: bigint;
+  /** already applied (a replay): its parts are dropped */
+  readonly skip: boolean;
+  /** the lane whose target transaction holds the parts applied so far */
+  lane?: Lane;
+  /** conflicts and skipped operations, recorded with the commit */
+  readonly errors: ErrorRecord[];
+  /** exec_policy 0 discarded it: the rest of its parts are dropped; recorded at its end */
+  discarded?: Failure;
+  /** row changes applied, for the counters */
+  rows: number;
+}
+
 /** From this many rows, a table's inserts in a group take the target's bulk path. */
 const BULK_MIN_ROWS = 500;
 
@@ -100,8 +129,8 @@ export class Applier {
   /** settles when the last dispatched group has committed (or failed) */
   private lastCommit: Promise<unknown> = Promise.resolve();
   private groupOps = 0;
-  /** parts of a large transaction, joined until its last part arrives */
-  private partial: { origin: number; first: Transaction; ops: Op[]; skip: boolean; startSeq: bigint } | undefined;
+  /** a large transaction arriving in parts, applied part by part (see streamPart) */
+  private stream: Stream | undefined;
   /** per origin: the last frame whose transactions are all in the group or applied */
   private consumed = new Map<number, bigint>();
   readonly stats: ApplyStats;
@@ -142,7 +171,7 @@ export class Applier {
     if (!(await t.lock(lock, this.opts.lockWaitSec ?? 60))) {
       throw new SynctlError('STATE', `${t.label}: another synctl exec of site ${this.opts.site} is applying to this target (it holds the lock ${lock}); stop it first`);
     }
-    await t.run(t.system.create());
+    await createSystemTables(t);
     // a killed exec's lanes end their sessions independently: the lock above says its
     // main session is gone, the locking read waits for a commit another one still makes
     await t.run(['BEGIN']);
@@ -164,37 +193,111 @@ export class Applier {
   }
 
   get pendingOps(): number {
-    return this.groupOps + (this.partial?.ops.length ?? 0);
+    return this.groupOps;
   }
 
-  /** Takes a DATA frame's transactions into the current group (apply with flush()). */
+  /**
+   * Takes a DATA frame's transactions into the current group (apply with flush()). The
+   * parts of a large transaction are applied as they come (streamPart).
+   */
   async add(frame: Frame): Promise<void> {
     let last: Unit | undefined;
-    const take = async (tx: Transaction, origin: number) => {
-      last = { tx, origin, doneSeq: frame.seq - 1n };
-      await this.take(last);
-    };
-    for (const tx of decodeDataFrame(frame)) {
-      if (this.partial) {
-        this.partial.ops.push(...tx.ops);
-        if (tx.continued) continue;
-        const p = this.partial;
-        this.partial = undefined;
-        if (!p.skip) await take({ ...tx, ops: p.ops }, p.origin);
-        continue;
-      }
-      if (tx.continued) {
-        // parts before the last carry the position where the transaction began
-        const skip = this.applied(frame.origin, tx.position, true);
-        this.partial = { origin: frame.origin, first: tx, ops: [...tx.ops], skip, startSeq: frame.seq };
+    const txs = decodeDataFrame(frame);
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i]!;
+      if (this.stream || tx.continued) {
+        // the transaction's last part is the frame's last transaction: the frame is done with it
+        await this.streamPart(tx, frame, i === txs.length - 1 ? frame.seq : frame.seq - 1n);
         continue;
       }
       if (this.applied(frame.origin, tx.position, false)) continue;
-      await take(tx, frame.origin);
+      last = { tx, origin: frame.origin, doneSeq: frame.seq - 1n };
+      await this.take(last);
     }
-    const open = this.partial !== undefined && this.partial.origin === frame.origin;
+    const open = this.stream !== undefined && this.stream.origin === frame.origin;
     if (last && !open) last.doneSeq = frame.seq;
-    this.consumed.set(frame.origin, open ? this.partial!.startSeq - 1n : frame.seq);
+    this.consumed.set(frame.origin, open ? this.stream!.startSeq - 1n : frame.seq);
+  }
+
+  /**
+   * One part of a large transaction (or its last, without `continued`). The first waits
+   * until every group before it has committed and no initial load is running, takes a
+   * lane and opens a target transaction holding the gate row (so no load can start until
+   * it commits); each part goes in as a group would, in a savepoint, and change by change
+   * after a conflict or an error; the last commits with the checkpoint. A crash before
+   * then rolls it all back, and the sender replays it from its first part.
+   */
+  private async streamPart(tx: Transaction, frame: Frame, doneSeq: bigint): Promise<void> {
+    let s = this.stream;
+    if (!s) {
+      s = { origin: frame.origin, startSeq: frame.seq, skip: this.applied(frame.origin, tx.position, true), errors: [], rows: 0 };
+      this.stream = s;
+      if (!s.skip) {
+        await this.flush();
+        const lane = await this.takeLane();
+        s.lane = lane;
+        await this.beginGated(lane, [], true);
+      }
+    }
+    const u: Unit = { tx, origin: s.origin, doneSeq };
+    if (s.lane && !s.discarded) await this.streamOps(s, s.lane, u);
+    if (tx.continued) return;
+    this.stream = undefined;
+    if (s.lane) await this.endStream(s, s.lane, u);
+    else if (s.discarded) await this.endStream(s, await this.takeLane(), u);
+  }
+
+  private async streamOps(s: Stream, l: Lane, whole: Unit): Promise<void> {
+    const [u] = this.uncovered(l, [whole]) as [Unit];
+    const ops = u.tx.ops;
+    if (ops.length === 0) return;
+    const t = l.target;
+    const special = ops.some((o) => o.kind === 'ddl' || o.kind === 'truncate');
+    // as a group goes: its net form, else in source order, else change by change
+    const attempt = (inOrder: boolean): Promise<boolean | 'error'> =>
+      t.guarded(() => this.runOps(l, ops, inOrder).then((ok) => ok || Promise.reject(CONFLICT))).then(
+        () => true,
+        (e: unknown) => {
+          if (e === CONFLICT) return false;
+          this.opts.log.debug(`part of a large transaction at ${formatPosition(u.tx.position)} failed ${inOrder ? 'in source order' : 'in its net form'} (${errorText(e)})`);
+          return 'error';
+        },
+      );
+    let fast: boolean | 'error' = !special && (await attempt(false));
+    if (fast === 'error') fast = await attempt(true);
+    if (fast !== true) {
+      const failure = await this.oneByOne(l, u, ops, s.errors);
+      if (failure) {
+        this.releaseLane(l);
+        s.lane = undefined;
+        if (failure.stop) {
+          await t.run(['BEGIN', t.system.recordError(failure.record), 'COMMIT']);
+          this.failed(u, failure);
+        }
+        s.discarded = failure;
+        return;
+      }
+    }
+    s.rows += ops.filter(isDataOp).length;
+  }
+
+  private async endStream(s: Stream, l: Lane, last: Unit): Promise<void> {
+    const t = l.target;
+    const rows = this.advance([last]);
+    try {
+      if (s.discarded) {
+        // the transaction is rolled back already; the failure and the checkpoint past it
+        await t.run(['BEGIN', t.system.recordError(s.discarded.record), t.system.save(rows), 'COMMIT']);
+        this.failed(last, s.discarded);
+        this.commitDone([], rows);
+        return;
+      }
+      await t.run([...s.errors.map((e) => t.system.recordError(e)), t.system.save(rows), 'COMMIT']);
+      this.commitDone([{ ...last, tx: { ...last.tx, ops: [] } }], rows);
+      this.stats.rows += s.rows;
+    } finally {
+      this.releaseLane(l);
+    }
   }
 
   /** The transaction at `p` is already on the target (a replay after a restart). */
@@ -232,6 +335,8 @@ export class Applier {
     // taken now: frames added while this group is applied belong to the next one
     const group = this.group;
     const consumed = new Map(this.consumed);
+    // a large transaction holds a lane between its parts: nothing to apply meanwhile
+    if (this.stream && group.length === 0) return this.lastCommit.then(() => this.ackable(consumed));
     this.group = [];
     this.groupOps = 0;
     // one lane: a group starts only after the one before it has committed, nothing to track
@@ -332,13 +437,21 @@ export class Applier {
   ): Promise<Map<number, { seq: bigint; position: string }>> {
     if (group.length > 0) {
       let ok: boolean | 'retry' = 'retry';
+      // an error in the net form (a foreign key its table order does not satisfy, a
+      // trigger) gets one more try in source order before the slow one-by-one path
+      let inOrder = false;
       while (ok === 'retry') {
         ok = await this.beginGated(l, group)
-          .then((units) => this.applyGroupFast(l, units, consumed, prev, contended))
-          .catch(async (e: unknown) => {
+          .then((units) => this.applyGroupFast(l, units, consumed, prev, contended, inOrder))
+          .catch(async (e: unknown): Promise<boolean | 'retry'> => {
             await l.target.rollback().catch(() => undefined);
             // an earlier group failed: this one must not commit either
             if ((await settled(prev)) === 'rejected') throw e;
+            if (!inOrder) {
+              this.opts.log.debug(`group of ${group.length} transactions failed in its net form (${errorText(e)}); applying it again in source order`);
+              inOrder = true;
+              return 'retry';
+            }
             this.opts.log.debug(`group of ${group.length} transactions failed as a whole (${errorText(e)}); applying them one by one`);
             return false;
           });
@@ -361,34 +474,45 @@ export class Applier {
    * waits for this transaction or is seen by it. While a touched table is loading, waits
    * outside any transaction and tries again.
    */
-  private async beginGated(l: Lane, units: readonly Unit[]): Promise<Unit[]> {
-    const nameOf = (op: Op) => (op.table ? l.binder.targetName(op.table.schema, op.table.table) : undefined);
+  private async beginGated(l: Lane, units: readonly Unit[], anyLoad = false): Promise<Unit[]> {
     for (;;) {
       await l.target.run(['BEGIN', l.target.system.gateShared()]);
       await this.seqids.refresh(l.target);
       if (this.seqids.empty) return [...units];
-      const touched = new Map<string, { schema: string; table: string }>();
-      for (const u of units) {
-        for (const op of u.tx.ops) {
-          const n = nameOf(op);
-          if (n) touched.set(`${n.schema}\u0000${n.table}`, n);
-        }
-      }
-      const tables = [...touched.values()];
-      if (tables.some((t) => this.seqids.loading(t.schema, t.table))) {
+      // anyLoad: the tables of parts still to come are not known yet
+      const busy = anyLoad ? this.seqids.loadingTables() : this.touchedTables(l, units).filter((t) => this.seqids.loading(t.schema, t.table));
+      if (busy.length > 0) {
         await l.target.rollback();
-        await this.seqids.waitLoaded(l.target, tables);
+        await this.seqids.waitLoaded(l.target, busy);
         continue;
       }
-      return units.map((u) => {
-        const ops = u.tx.ops.filter((op) => {
-          if (op.kind === 'ddl') return true;
-          const n = nameOf(op)!;
-          return !this.seqids.covers(n.schema, n.table, u.tx.position);
-        });
-        return ops.length === u.tx.ops.length ? u : { ...u, tx: { ...u.tx, ops } };
-      });
+      return this.uncovered(l, units);
     }
+  }
+
+  private touchedTables(l: Lane, units: readonly Unit[]): { schema: string; table: string }[] {
+    const touched = new Map<string, { schema: string; table: string }>();
+    for (const u of units) {
+      for (const op of u.tx.ops) {
+        if (!op.table) continue;
+        const n = l.binder.targetName(op.table.schema, op.table.table);
+        touched.set(`${n.schema}\u0000${n.table}`, n);
+      }
+    }
+    return [...touched.values()];
+  }
+
+  /** `units` without the changes an initial load already holds (as of the last seqids read). */
+  private uncovered(l: Lane, units: readonly Unit[]): Unit[] {
+    if (this.seqids.empty) return [...units];
+    return units.map((u) => {
+      const ops = u.tx.ops.filter((op) => {
+        if (op.kind === 'ddl') return true;
+        const n = l.binder.targetName(op.table.schema, op.table.table);
+        return !this.seqids.covers(n.schema, n.table, u.tx.position);
+      });
+      return ops.length === u.tx.ops.length ? u : { ...u, tx: { ...u.tx, ops } };
+    });
   }
 
   /** Frames whose transactions were all replays (skipped) still move the saved sequence. */
@@ -460,36 +584,21 @@ export class Applier {
    * was ready: this one is rolled back (its locks may be what the earlier one waits for)
    * and run again once that one has committed.
    */
-  private async applyGroupFast(l: Lane, units: readonly Unit[], consumed: ReadonlyMap<number, bigint>, prev: Promise<unknown>, contended: Footprint[]): Promise<boolean | 'retry'> {
+  private async applyGroupFast(
+    l: Lane,
+    units: readonly Unit[],
+    consumed: ReadonlyMap<number, bigint>,
+    prev: Promise<unknown>,
+    contended: Footprint[],
+    inOrder: boolean,
+  ): Promise<boolean | 'retry'> {
     // the transaction is open (beginGated). Rows that groups still in flight change too
     // are written only once those have committed (after `prev`): this group never holds a
     // lock an earlier one waits for, and sees their rows.
     const now: Op[] = [];
     const late: Op[] = [];
     for (const u of units) for (const op of u.tx.ops) (contended.length > 0 && this.touchesAny(op, contended) ? late : now).push(op);
-    let trip: SqlStatement[] = [];
-    let bytes = 0;
-    const runTrip = async (): Promise<boolean> => {
-      if (trip.length === 0) return true;
-      const counts = await l.target.run(trip.map((s) => s.sql));
-      const ok = trip.every((s, i) => s.expect === undefined || counts[i] === s.expect);
-      trip = [];
-      bytes = 0;
-      return ok;
-    };
-    const apply = async (ops: readonly Op[]): Promise<boolean> => {
-      for (const s of await this.statementsFor(l, ops)) {
-        if ('bulk' in s) {
-          if (!(await runTrip())) return false;
-          if ((await l.target.bulkInsert!(s.bulk, s.rows)) !== s.rows.length) return false;
-          continue;
-        }
-        trip.push(s);
-        bytes += s.sql.length;
-        if (bytes >= this.tripBytes && !(await runTrip())) return false;
-      }
-      return runTrip();
-    };
+    const apply = (ops: readonly Op[]) => this.runOps(l, ops, inOrder);
     if (!(await apply(now))) return false;
     if ((await settled(prev, COMMIT_WAIT_MS)) === 'pending') {
       await l.target.rollback();
@@ -505,11 +614,39 @@ export class Applier {
     return true;
   }
 
-  /** Statements for `ops` in order: their net effect per row where it can be expressed, else change by change. */
-  private async statementsFor(l: Lane, ops: readonly Op[]): Promise<NetStatement[]> {
+  /**
+   * Writes `ops` (row changes only) in the open transaction, many statements per round
+   * trip, as their net effect unless `inOrder`; false on a row count that shows a conflict.
+   */
+  private async runOps(l: Lane, ops: readonly Op[], inOrder = false): Promise<boolean> {
+    let trip: SqlStatement[] = [];
+    let bytes = 0;
+    const runTrip = async (): Promise<boolean> => {
+      if (trip.length === 0) return true;
+      const counts = await l.target.run(trip.map((s) => s.sql));
+      const ok = trip.every((s, i) => s.expect === undefined || counts[i] === s.expect);
+      trip = [];
+      bytes = 0;
+      return ok;
+    };
+    for (const s of await this.statementsFor(l, ops, inOrder)) {
+      if ('bulk' in s) {
+        if (!(await runTrip())) return false;
+        if ((await l.target.bulkInsert!(s.bulk, s.rows)) !== s.rows.length) return false;
+        continue;
+      }
+      trip.push(s);
+      bytes += s.sql.length;
+      if (bytes >= this.tripBytes && !(await runTrip())) return false;
+    }
+    return runTrip();
+  }
+
+  /** Statements for `ops`: their net effect per row where it can be expressed (unless `inOrder`), else change by change in source order. */
+  private async statementsFor(l: Lane, ops: readonly Op[], inOrder: boolean): Promise<NetStatement[]> {
     // every table bound first, so the net plan can work synchronously
     for (const op of ops) if (op.kind !== 'ddl' && !l.binder.cached(op.table)) this.noteKey(await l.binder.bind(op.table));
-    const net = planNet(ops, (op) => l.binder.cached(op.table)!, l.target.writer, {
+    const net = inOrder ? undefined : planNet(ops, (op) => l.binder.cached(op.table)!, l.target.writer, {
       execRows: this.opts.execRows,
       affectRow: this.opts.affectRow,
       ...(l.target.bulkInsert ? { bulkMin: BULK_MIN_ROWS } : {}),
@@ -564,13 +701,34 @@ export class Applier {
     const t = l.target;
     const errors: ErrorRecord[] = [];
     const [u] = (await this.beginGated(l, [whole])) as [Unit];
-    for (const op of u.tx.ops) {
+    const failure = await this.oneByOne(l, u, u.tx.ops, errors);
+    const rows = this.advance([u]);
+    if (failure) {
+      // the failure is recorded; a discarded transaction also moves the checkpoint past it
+      await t.run(['BEGIN', t.system.recordError(failure.record), ...(failure.stop ? [] : [t.system.save(rows)]), 'COMMIT']);
+      this.failed(u, failure);
+      this.commitDone([], rows);
+      return;
+    }
+    await t.run([...errors.map((e) => t.system.recordError(e)), t.system.save(rows), 'COMMIT']);
+    this.commitDone([u], rows);
+  }
+
+  /**
+   * `ops` of `u` in the open target transaction, one at a time, each in a savepoint.
+   * exec_policy 2 skips a failing operation (recorded in `errors`); otherwise the first
+   * failure rolls the target transaction back and is returned, to be recorded by the
+   * caller (and the checkpoint moved past the transaction unless exec stops).
+   */
+  private async oneByOne(l: Lane, u: Unit, ops: readonly Op[], errors: ErrorRecord[]): Promise<Failure | undefined> {
+    const t = l.target;
+    for (const op of ops) {
       try {
         await t.guarded(() => this.applyOne(l, u, op, errors));
       } catch (e) {
         this.stats.errors++;
         const skipOp = this.opts.execPolicy === 2 && op.kind !== 'ddl';
-        const rec = await this.errorRecord(l, u, op, skipOp ? [op] : u.tx.ops, e);
+        const rec = await this.errorRecord(l, u, op, skipOp ? [op] : ops, e);
         if (skipOp) {
           this.opts.log.warn(`${describeOp(u, op)}: ${errorText(e)}; operation skipped (exec_policy 2), recorded in ${t.system.schema} error table`);
           errors.push({ ...rec, action: 'skipped' });
@@ -578,22 +736,20 @@ export class Applier {
         }
         await t.rollback().catch(() => undefined);
         const stop = this.opts.execPolicy === 1 || (op.kind === 'ddl' && !this.opts.ddlContinue);
-        const rows = this.advance([u]);
-        // the failure is recorded; a discarded transaction also moves the checkpoint past it
-        await t.run(['BEGIN', t.system.recordError({ ...rec, action: stop ? 'stopped' : 'discarded' }), ...(stop ? [] : [t.system.save(rows)]), 'COMMIT']);
-        if (stop) {
-          throw new SynctlError('APPLY_FAILED', `${describeOp(u, op)}: ${errorText(e)} (exec stopped: exec_policy ${this.opts.execPolicy}${op.kind === 'ddl' ? ', ddl_continue 0' : ''})`, {
-            position: rec.position,
-          });
-        }
-        this.opts.log.warn(`${describeOp(u, op)}: ${errorText(e)}; transaction discarded (exec_policy 0), recorded in ${t.system.schema} error table`);
-        this.commitDone([], rows);
-        return;
+        return { record: { ...rec, action: stop ? 'stopped' : 'discarded' }, stop, op, error: e };
       }
     }
-    const rows = this.advance([u]);
-    await t.run([...errors.map((e) => t.system.recordError(e)), t.system.save(rows), 'COMMIT']);
-    this.commitDone([u], rows);
+    return undefined;
+  }
+
+  /** After a failure is recorded: exec stops (throws) or logs the discarded transaction. */
+  private failed(u: Unit, f: Failure): void {
+    if (f.stop) {
+      throw new SynctlError('APPLY_FAILED', `${describeOp(u, f.op)}: ${errorText(f.error)} (exec stopped: exec_policy ${this.opts.execPolicy}${f.op.kind === 'ddl' ? ', ddl_continue 0' : ''})`, {
+        position: f.record.position,
+      });
+    }
+    this.opts.log.warn(`${describeOp(u, f.op)}: ${errorText(f.error)}; transaction discarded (exec_policy 0), recorded in ${this.main.target.system.schema} error table`);
   }
 
   private async applyOne(l: Lane, u: Unit, op: Op, errors: ErrorRecord[]): Promise<void> {
@@ -607,7 +763,7 @@ export class Applier {
         }
         const statements =
           engine === t.sameEngineDdl
-            ? t.ddl(op.schema, op.sql)
+            ? t.ddl(op.schema, op.sql, op.table ? l.binder.targetName(op.table.schema, op.table.table) : undefined)
             : t.translateDdl(engine, op.sql, {
                 defaultSchema: op.schema,
                 ...(op.table ? { subject: l.binder.targetName(op.table.schema, op.table.table) } : {}),
@@ -747,6 +903,9 @@ interface InFlight {
 }
 
 const NO_FOOTPRINT: Footprint = { rows: new Set(), whole: new Set(), tables: new Set() };
+
+/** A part's row counts showed a conflict (rejection value: it goes change by change). */
+const CONFLICT = Symbol('conflict');
 
 /** How long a ready group waits for the group before it to commit before it yields its locks. */
 const COMMIT_WAIT_MS = 3000;

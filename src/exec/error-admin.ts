@@ -1,5 +1,5 @@
 import { SynctlError } from '../errors';
-import type { ApplyTarget, ErrorRecord } from './target';
+import { createSystemTables, type ApplyTarget, type ErrorRecord } from './target';
 
 /** A row of DMHS_ERROR_TSK_TABLE: the record exec wrote, with its id and time. */
 export interface RecordedError extends ErrorRecord {
@@ -13,7 +13,7 @@ function field(r: Record<string, unknown>, name: string): unknown {
 
 /** Every failure exec recorded on this target (DMHS_ERROR_TSK_TABLE), oldest first. */
 export async function listErrors(target: ApplyTarget): Promise<RecordedError[]> {
-  await target.run(target.system.create());
+  await createSystemTables(target);
   const rows = await target.query(target.system.listErrors());
   return rows.map((r) => ({
     id: Number(field(r, 'ID')),

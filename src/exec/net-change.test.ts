@@ -71,3 +71,51 @@ test('a table with bulkMin or more net inserts gets one bulk insert of them all;
   const plain = planNet(ops, () => b, w, { execRows: 2, affectRow: true, bulkMin: 4 })!;
   expect(plain.map((s) => ('bulk' in s ? 'bulk' : s.sql.slice(0, 6)))).toEqual(['DELETE', 'INSERT', 'INSERT']);
 });
+
+test('foreign keys on the target: children deleted before their parents, parents written before their children', () => {
+  const tableOf = (name: string): TableDescriptor => ({ schema: 's', table: name, columns: [{ name: 'id', type: 'int', key: true, nullable: false }, { name: 'p', type: 'int', key: false, nullable: true }] });
+  const vt = (name: string, references: { schema: string; table: string }[]): VTable => ({
+    schema: 's',
+    table: name,
+    columns: [
+      { name: 'id', kind: 'int', type: 'integer' },
+      { name: 'p', kind: 'int', type: 'integer' },
+    ],
+    key: ['id'],
+    references,
+  });
+  // item references orders; note references item (a grandchild); orders first appears last
+  const items = tableOf('item');
+  const note = tableOf('note');
+  const orders = tableOf('orders');
+  const bound = new Map([
+    [items, bindTable(items, vt('item', [{ schema: 's', table: 'orders' }]), (n) => vt('item', []).columns.find((c) => c.name === n))],
+    [note, bindTable(note, vt('note', [{ schema: 's', table: 'item' }]), (n) => vt('note', []).columns.find((c) => c.name === n))],
+    [orders, bindTable(orders, vt('orders', []), (n) => vt('orders', []).columns.find((c) => c.name === n))],
+  ]);
+  const out = planNet(
+    [
+      { kind: 'insert', table: note, after: [1, 1] },
+      { kind: 'insert', table: items, after: [1, 1] },
+      { kind: 'delete', table: items, before: [7, 7] },
+      { kind: 'update', table: note, before: [5, 1], after: [5, 2] },
+      { kind: 'delete', table: note, before: [6, 7] },
+      { kind: 'insert', table: orders, after: [1, null] },
+      { kind: 'delete', table: orders, before: [7, null] },
+    ],
+    (op) => bound.get(op.table as TableDescriptor)!,
+    w,
+    { execRows: 1000, affectRow: false },
+  );
+  expect(out!.map((s) => ('sql' in s ? s.sql.replace(/ (VALUES|WHERE) .*/, '') : 'bulk'))).toEqual([
+    'DELETE FROM "s"."note"',
+    'DELETE FROM "s"."item"',
+    'DELETE FROM "s"."orders"',
+    'INSERT INTO "s"."orders" ("id", "p")',
+    'INSERT INTO "s"."item" ("id", "p")',
+    'UPDATE "s"."note" SET "p" = 2',
+    'INSERT INTO "s"."note" ("id", "p")',
+  ]);
+  // without foreign keys the tables keep the order they first appear in
+  expect(plan([ins(1, 1), del(2, 2)])!.map((s) => ('sql' in s ? s.sql.slice(0, 6) : 'bulk'))).toEqual(['DELETE', 'INSERT']);
+});

@@ -1,4 +1,4 @@
-import type { BoundTable } from '../dialect/bound-table';
+import { tableKey, type BoundTable } from '../dialect/bound-table';
 import type { SqlWriter } from '../dialect/sql-writer';
 import type { Op, Row } from '../model/change';
 import { JsonDiff, UNCHANGED, type Value } from '../model/value';
@@ -10,10 +10,15 @@ import { JsonDiff, UNCHANGED, type Value } from '../model/value';
  * insert), so statement-per-change apply costs the target one statement per row; the net
  * form costs it a few per table per group (bench/apply measured 2-3x).
  *
- * Order inside one target transaction: per table, deletes, then updates, then inserts;
- * tables in the order they first appear. Rows of different tables may thus apply in
- * another order than the source's (foreign keys between replicated tables are not
- * ordered). Whatever the reduction cannot express exactly (a key that changes, a partial
+ * Order inside one target transaction: every table's deletes first, then table by table
+ * its updates and then its inserts. Tables whose foreign keys on the target reference
+ * other tables of the group (children) have their deletes written before their parents'
+ * and their updates and inserts after them; otherwise tables keep the order they first
+ * appear in. Rows of different tables
+ * may thus apply in another order than the source's, which only foreign keys can tell;
+ * one the order does not satisfy (a cycle, a parent deleted after its children moved
+ * away) fails the group, which then goes change by change in source order. Whatever the
+ * reduction cannot express exactly (a key that changes, a partial
  * JSON update, a row image with unsent columns where a whole row is needed, an
  * impossible history) makes planNet return undefined, and the group is applied change by
  * change instead.
@@ -141,8 +146,10 @@ export function planNet(
         break;
     }
   }
-  const out: NetStatement[] = [];
-  for (const { table: t, rows } of tables.values()) {
+  const deletesOut: NetStatement[] = [];
+  const rest: NetStatement[] = [];
+  const ordered = parentsFirst([...tables.values()]);
+  for (const { table: t, rows } of ordered) {
     const deletes: Row[] = [];
     const updates: { before: Row; after: Row }[] = [];
     const inserts: Row[] = [];
@@ -156,10 +163,13 @@ export function planNet(
       } else updates.push({ before: st.keyRow, after: st.after });
     }
     if (inserts.some((r) => !complete(r))) return NOT_NET;
+    const tableDeletes: NetStatement[] = [];
     for (let i = 0; i < deletes.length; i += opts.execRows) {
       const part = deletes.slice(i, i + opts.execRows);
-      out.push({ sql: w.delete(t, part), ...(opts.affectRow ? { expect: part.length } : {}) });
+      tableDeletes.push({ sql: w.delete(t, part), ...(opts.affectRow ? { expect: part.length } : {}) });
     }
+    // children's deletes before their parents'
+    deletesOut.unshift(...tableDeletes);
     // rows that set the same columns go in one statement
     const bySet = new Map<string, { before: Row; after: Row }[]>();
     for (const u of updates) {
@@ -171,17 +181,43 @@ export function planNet(
     for (const list of bySet.values()) {
       for (let i = 0; i < list.length; i += opts.execRows) {
         const part = list.slice(i, i + opts.execRows);
-        for (const sql of w.updateMany(t, part)) out.push({ sql: sql.sql, ...(opts.affectRow ? { expect: sql.rows } : {}) });
+        for (const sql of w.updateMany(t, part)) rest.push({ sql: sql.sql, ...(opts.affectRow ? { expect: sql.rows } : {}) });
       }
     }
     if (opts.bulkMin !== undefined && inserts.length >= opts.bulkMin) {
-      out.push({ bulk: t, rows: inserts });
+      rest.push({ bulk: t, rows: inserts });
       continue;
     }
     for (let i = 0; i < inserts.length; i += opts.execRows) {
       const part = inserts.slice(i, i + opts.execRows);
-      out.push({ sql: w.insert(t, part), expect: part.length });
+      rest.push({ sql: w.insert(t, part), expect: part.length });
     }
   }
+  return [...deletesOut, ...rest];
+}
+
+/**
+ * The group's tables with every table after the tables it references (its parents in
+ * the group), else in first-appearance order; a cycle keeps first-appearance order.
+ */
+function parentsFirst(plans: readonly TablePlan[]): TablePlan[] {
+  if (!plans.some((p) => p.table.parents?.length)) return [...plans];
+  const byKey = new Map(plans.map((p) => [tableKey(p.table.schema, p.table.table), p]));
+  const out: TablePlan[] = [];
+  const placed = new Set<TablePlan>();
+  const visiting = new Set<TablePlan>();
+  const place = (p: TablePlan) => {
+    if (placed.has(p) || visiting.has(p)) return;
+    visiting.add(p);
+    for (const parent of p.table.parents ?? []) {
+      const q = byKey.get(parent);
+      if (q) place(q);
+    }
+    visiting.delete(p);
+    placed.add(p);
+    out.push(p);
+  };
+  for (const p of plans) place(p);
   return out;
 }
+

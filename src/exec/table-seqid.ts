@@ -57,6 +57,17 @@ export class TableSeqids {
     return comparePositions(p, e.pos) <= 0;
   }
 
+  /** Every table whose initial load is running. */
+  loadingTables(): { schema: string; table: string }[] {
+    const out: { schema: string; table: string }[] = [];
+    for (const [k, e] of this.entries) {
+      if (e.status !== 'loading') continue;
+      const [schema, table] = k.split('\u0000') as [string, string];
+      out.push({ schema, table });
+    }
+    return out;
+  }
+
   loading(schema: string, table: string): boolean {
     return this.entries.get(TableSeqids.key(schema, table))?.status === 'loading';
   }

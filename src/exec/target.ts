@@ -43,8 +43,12 @@ export interface ApplyTarget {
   invalidate(): void;
   /** statements copying a table (rows included) to `copyName` beside it, for soft_op */
   copyTable(schema: string, table: string, copyName: string): string[];
-  /** DDL text the source logged, run as is in `schema` (same engine only) */
-  ddl(schema: string, sql: string): string[];
+  /**
+   * DDL text the source logged, run as is in `schema` (same engine only). `subject`: the
+   * target table the statement is about (its op's table, through the send's map); a
+   * statement that names another table is refused (APPLY_SCHEMA) rather than run there.
+   */
+  ddl(schema: string, sql: string, subject?: { schema: string; table: string }): string[];
   /** DDL from another engine, translated. Throws APPLY_SCHEMA saying why when the statement is not translated. */
   translateDdl(sourceEngine: 'mysql' | 'pg' | 'mssql', sql: string, names: DdlNames): string[];
   readonly system: SystemTables;
@@ -120,4 +124,25 @@ export interface DdlNames {
   readonly subject?: { schema: string; table: string };
   /** any other table's target name */
   name(schema: string, table: string): { schema: string; table: string };
+}
+
+/**
+ * Creates exec's tables when missing (SystemTables.create). Execs and copies starting
+ * together on a new target race in CREATE ... IF NOT EXISTS: PostgreSQL then fails one of
+ * them with a duplicate key in its catalog (seen every time in a 20-try check, and an
+ * advisory lock around the creates did not stop it: the waiting session checks with a
+ * catalog snapshot from before the other committed). The loser tries again, and then
+ * finds the tables there.
+ */
+export async function createSystemTables(t: Pick<ApplyTarget, 'run' | 'system'>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await t.run(t.system.create());
+      return;
+    } catch (e) {
+      // the statements go in one implicit transaction, rolled back whole by the failure
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }

@@ -340,3 +340,11 @@ describe('column rename and drop', () => {
     expect(() => f.apply(tx(trunc(t)))).toThrow('send/map/item: APP.T(A==, B==) == APP.T: every column of APP.T would be dropped');
   });
 });
+
+test('ddl SQL: with the dialect rewrite given, qualified names of mapped tables follow the map', () => {
+  const f = compileSendFilter({ enable: [], disable: [] }, ['APP.* == B.*'], {
+    renameDdlTables: (sql, rename) => sql.replace(/APP\.(\w+)/g, (_, t: string) => `${rename('APP', t)!.schema}.${rename('APP', t)!.table}`),
+  });
+  const op = f.apply({ origin: 1, position: binlogPosition('f', 4), commitTimeUs: 0, xid: '', ops: [{ kind: 'ddl', schema: 'APP', sql: 'ALTER TABLE APP.T ADD c INT', table: APP_T }] })?.ops[0];
+  expect(op).toMatchObject({ kind: 'ddl', schema: 'B', sql: 'ALTER TABLE B.T ADD c INT' });
+});

@@ -26,8 +26,9 @@
  *   - column renames/drops change the descriptor and every row image of the op.
  *   - toggleCase (exec's toggle_case: 0 keep, 1 lower, 2 upper) applies to every outgoing
  *     schema, table and column name except parts written in double quotes in a map item.
- *   - a ddl op's `table` is renamed and its `schema` follows the table's; its SQL text is
- *     not rewritten.
+ *   - a ddl op's `table` is renamed and its `schema` follows the table's; in its SQL text
+ *     the schema-qualified table names the map renames are rewritten (renameDdlTables),
+ *     unqualified ones are not (exec runs the statement in the mapped default schema).
  * Names:
  *   - case-sensitive unless caseInsensitive (exec's case_sensitive=0); quoted parts are exact.
  *   - 3-part items (DB.SCH.TAB) need opts.database, the source database (PostgreSQL or SQL
@@ -61,6 +62,11 @@ export interface SendFilterOptions {
   readonly database?: string;
   /** where the once-per-table warnings go (default: logger 'filter') */
   readonly log?: Logger;
+  /**
+   * The source engine's rewrite of a DDL statement's qualified table names through the
+   * map (capture passes its dialect's); without it the SQL text goes as it is.
+   */
+  readonly renameDdlTables?: (sql: string, rename: (schema: string, table: string) => { schema: string; table: string } | undefined) => string;
 }
 
 export interface SendFilter {
@@ -246,7 +252,8 @@ export function compileSendFilter(filter: FilterConfig, map: readonly string[], 
     }
     const kept = newNames.filter((n): n is string => n !== undefined);
     if (item !== undefined) {
-      if (kept.length === 0) fail(`every column of ${t.schema}.${t.table} would be dropped`);
+      // a DDL op's descriptor has no columns: nothing to drop
+      if (kept.length === 0 && t.columns.length > 0) fail(`every column of ${t.schema}.${t.table} would be dropped`);
       const seen = new Set<string>();
       for (const n of kept) {
         const k = ci ? n.toUpperCase() : n;
@@ -288,6 +295,14 @@ export function compileSendFilter(filter: FilterConfig, map: readonly string[], 
   const merged = (before: Row, after: Row): Row => {
     if (!after.includes(UNCHANGED)) return after;
     return after.map((v: Value, i) => (v === UNCHANGED ? (before[i] ?? UNCHANGED) : v));
+  };
+
+  /** where the map sends a table named in DDL text (undefined: nowhere else) */
+  const mappedName = (schema: string, table: string): { schema: string; table: string } | undefined => {
+    // by name only, as renamed() names a table (its columns are not known here)
+    const m = maps.find((x) => nameMatches(x.item.src, schema, table, schema.toUpperCase(), table.toUpperCase()));
+    const to = { schema: outName(m?.item.dst.schema, schema), table: outName(m?.item.dst.table, table) };
+    return to.schema === schema && to.table === table ? undefined : to;
   };
 
   /** the op after filter and map; undefined when dropped */
@@ -333,8 +348,11 @@ export function compileSendFilter(filter: FilterConfig, map: readonly string[], 
       }
       case 'truncate':
         return out === t ? op : { kind: 'truncate', table: out };
-      case 'ddl':
-        return out === t ? op : { ...op, schema: op.schema === t.schema ? out.schema : op.schema, table: out };
+      case 'ddl': {
+        const sql = opts.renameDdlTables ? opts.renameDdlTables(op.sql, mappedName) : op.sql;
+        if (out === t && sql === op.sql) return op;
+        return { ...op, sql, schema: op.schema === t.schema ? out.schema : op.schema, table: out };
+      }
     }
   };
 

@@ -12,9 +12,12 @@ import { spawn } from 'node:child_process';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { CptConfig, DbConnection, ExecConfig } from '../config/types';
 import { quoteIdent as mysqlQuoteIdent } from '../dialect/mysql/mysql-sql';
+import { mssqlQuoteIdent } from '../dialect/mssql/mssql-sql';
 import { SynctlError } from '../errors';
 import { binlogPosition, formatPosition } from '../model/position';
+import { pgQuoteIdent } from '../dialect/postgres/postgres-normalize';
 import type { TablePlan } from './plan';
+import type { TargetEngine } from './seqid';
 
 /** Finds the dump's `-- CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n` and GTID lines as the text passes through. */
 class PositionSniffer extends Transform {
@@ -51,6 +54,11 @@ function connArgs(db: DbConnection): string[] {
 /** Why BACKUP cannot load these tables, or undefined. */
 export function backupRefusal(tables: readonly TablePlan[], exec: ExecConfig): string | undefined {
   if (exec.db.dbType !== 'MYSQL' && exec.db.dbType !== 'MARIADB') return `BACKUP loads MySQL/MariaDB into MySQL/MariaDB only (dmhs/exec/db_type is ${exec.db.dbType}); use CREATE|INSERT`;
+  return renameRefusal(tables);
+}
+
+/** A dump replays tables under their source names into one target schema per source schema: the map may rename schemas only. */
+export function renameRefusal(tables: readonly TablePlan[]): string | undefined {
   for (const p of tables) {
     if (p.target.table.toLowerCase() !== p.entry.table.toLowerCase() || p.entry.columns.some((c, i) => p.target.columns[i]?.toLowerCase() !== c.name.toLowerCase())) {
       return `${p.sourceName}: the send's map renames the table or its columns: BACKUP replays the dump under the source's names (use CREATE|INSERT)`;
@@ -102,5 +110,9 @@ export async function dumpAndRestore(cpt: CptConfig, exec: ExecConfig, schema: s
   return { position: formatPosition(binlogPosition(sniff.file, sniff.pos, sniff.gtid)), seconds: (Date.now() - t0) / 1000 };
 }
 
-export const createTargetSchema = (s: string): string => `CREATE DATABASE IF NOT EXISTS ${mysqlQuoteIdent(s)}`;
-export const countRowsSql = (schema: string, table: string): string => `SELECT COUNT(*) AS n FROM ${mysqlQuoteIdent(schema)}.${mysqlQuoteIdent(table)}`;
+// BACKUP is same-engine MySQL or PostgreSQL; SQL Server is here for the type's sake
+const QUOTE: Record<TargetEngine, (name: string) => string> = { mysql: mysqlQuoteIdent, pg: pgQuoteIdent, mssql: mssqlQuoteIdent };
+
+/** CREATE SCHEMA: a MySQL database, a PostgreSQL schema. */
+export const createTargetSchema = (engine: TargetEngine, s: string): string => `CREATE SCHEMA IF NOT EXISTS ${QUOTE[engine](s)}`;
+export const countRowsSql = (engine: TargetEngine, schema: string, table: string): string => `SELECT COUNT(*) AS n FROM ${QUOTE[engine](schema)}.${QUOTE[engine](table)}`;

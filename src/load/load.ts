@@ -13,37 +13,37 @@
  *     transaction per chunk carrying the CHUNKS_DONE update; the last chunk sets 'done';
  *  3. INDEX builds the secondary indexes after the rows.
  *
+ * The source is read through a LoadSource (load-source.ts). A PostgreSQL source has one
+ * snapshot per run instead of one per table: the exported snapshot of the replication slot
+ * created before step 1 (src/dialect/postgres/pg-slot.ts), imported by every reader, its
+ * consistent point every table's POS.
+ *
  * CONTINUE resumes each 'loading' table after the key of its last committed chunk, keeping
  * its first POS. Chunks loaded in the resumed run come from a newer snapshot; exec replays
  * the table's changes after POS over them, which converges (source wins: a duplicate insert
  * overwrites, an update of a missing row inserts it, a delete of a missing row is a no-op)
  * with full row images.
  */
-import type { Connection } from 'mysql2/promise';
 import type { CptConfig, ExecConfig } from '../config/types';
 import type { CopyMasks } from '../dict/copy-masks';
 import type { DictionaryEntry } from '../dict/entry';
-import { readBinlogPosition } from '../dict/mysql-introspect';
 import { openApplyTarget } from '../dialect/apply-target';
 import { bindTable, type BoundTable } from '../dialect/bound-table';
 import { isSynctlError, SynctlError } from '../errors';
-import type { ApplyTarget } from '../exec/target';
+import { createSystemTables, type ApplyTarget } from '../exec/target';
 import type { Value } from '../model/value';
-import { formatPosition } from '../model/position';
 import type { Condition } from '../dict/condition';
 import type { BulkTarget, ChunkWriter, RowMode } from './chunk-writer';
 import { parseAsList, type AsItem } from './as-columns';
 import { planTables, type TablePlan } from './plan';
-import { backupRefusal, countRowsSql, createTargetSchema, dumpAndRestore } from './backup';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
 import { chunkTotals, parseSeqidRow, type ChunksDone, type RangeDone, type SeqidSql, type TargetEngine } from './seqid';
-import { startSharedSnapshot } from './shared-snapshot';
 import { openBulkWriter, seqidSql, targetEngine } from './target-engine';
-import { chunkQuery, endSnapshot, openSource, rangeBounds, startSnapshot, storeKey, pumpRows, type SourceSession, type StoredKey } from './source-snapshot';
-import { quoteIdent } from '../dialect/mysql/mysql-sql';
-import { converterFor, type RawValue } from './source-values';
-import { tableDdl, type TableDdl } from './target-ddl';
+import { countRowsSql, createTargetSchema } from './backup';
+import { storeKey, type LoadSource, type SourceReader, type StoredKey } from './load-source';
+import type { RawValue } from './source-values';
+import type { TableDdl } from './target-ddl';
 
 export const DEFAULT_CHUNK_ROWS = 50_000;
 export const DEFAULT_THREADS = 4;
@@ -82,8 +82,8 @@ export interface LoadInput {
   readonly exec: ExecConfig;
   readonly condition: Condition;
   readonly masks: CopyMasks;
-  /** a source session outside any transaction (catalog, SHOW CREATE TABLE) */
-  readonly sourceConn: Connection;
+  /** the source engine's reading, snapshots and DDL */
+  readonly source: LoadSource;
   readonly entries: readonly DictionaryEntry[];
   readonly progress?: LoadProgress;
 }
@@ -104,7 +104,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   const engine = targetEngine(exec);
   const has = (m: string): boolean => masks.flags.has(m as never);
   const mode: RowMode | undefined = has('INSERT') ? 'insert' : has('REPLACE') ? 'replace' : has('UPDATE') ? 'update' : undefined;
-  const { tables, skipped } = await planTables(input.sourceConn, input.condition, input.entries, cpt, exec);
+  const { tables, skipped } = await planTables(input.source, input.condition, input.entries, cpt, exec);
   // AS is checked against every table before anything is written
   const asItems = masks.as === undefined ? [] : parseAsList(masks.as);
   const computed = new Map(tables.map((p) => [p, computedColumns(p, asItems)]));
@@ -113,7 +113,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   if (has('BACKUP')) {
     // refused before anything is written to the target
     const why =
-      backupRefusal(tables, exec) ??
+      input.source.backupRefusal(tables, exec) ??
       tables.map((p) => (rowFilterFor(cpt, exec, p.source) ? `${p.sourceName}: the send's row conditions apply to it: BACKUP copies whole tables (use CREATE|INSERT)` : undefined)).find((x) => x !== undefined) ??
       (masks.masks.some((m) => !['BACKUP', 'DICT', 'NOLOCK', 'LSN'].includes(m)) ? 'BACKUP loads whole tables through the dump (its own DROP/CREATE): give it with DICT, NOLOCK or LSN only' : undefined);
     if (why !== undefined) throw new SynctlError('USAGE', why);
@@ -122,7 +122,7 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
   const seq = seqidSql(engine, exec.sysSchema);
   const progress = input.progress ?? new LoadProgress();
   try {
-    await control.run(control.system.create());
+    await createSystemTables(control);
     const jobs: Job[] = [];
     for (const p of tables) {
       const rows = await control.query(seq.read(p.target.schema, p.target.table));
@@ -136,11 +136,17 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
         jobs.push({ plan: p, doneBefore: false });
       }
     }
+    // the source's snapshot first: a source that cannot give one (PostgreSQL: no logical
+    // WAL, no REPLICATION) is refused before any table is announced 'loading'
     if (has('BACKUP')) {
-      await announce(control, seq, jobs, input.sourceConn);
-      return { tables: await runBackup(input, control, seq, tables, progress), skipped, seconds: (Date.now() - t0) / 1000 };
+      await input.source.prepare(tables);
+      await announce(control, seq, jobs, input.source);
+      return { tables: await runBackup(input, engine, control, seq, tables, progress), skipped, seconds: (Date.now() - t0) / 1000 };
     }
-    if (mode !== undefined) await announce(control, seq, jobs, input.sourceConn);
+    if (mode !== undefined) {
+      await input.source.prepare(jobs.filter((j) => !j.doneBefore && j.resume === undefined).map((j) => j.plan));
+      await announce(control, seq, jobs, input.source);
+    }
 
     const reports: TableLoadReport[] = [];
     let firstError: unknown;
@@ -212,17 +218,17 @@ export async function runLoad(input: LoadInput): Promise<LoadReport> {
 }
 
 /** BACKUP: one dump per source schema, restored into its target schema, its position recorded for every table. */
-async function runBackup(input: LoadInput, control: Control, seq: SeqidSql, tables: readonly TablePlan[], progress: LoadProgress): Promise<TableLoadReport[]> {
+async function runBackup(input: LoadInput, engine: TargetEngine, control: Control, seq: SeqidSql, tables: readonly TablePlan[], progress: LoadProgress): Promise<TableLoadReport[]> {
   const out: TableLoadReport[] = [];
   const schemas = [...new Set(tables.map((p) => p.entry.schema))];
   for (const schema of schemas) {
     const group = tables.filter((p) => p.entry.schema === schema);
     const target = group[0]!.target.schema;
-    progress.note(`BACKUP ${schema} -> ${target}: mariadb-dump | mariadb (${group.length} table${group.length === 1 ? '' : 's'})`);
-    await control.run([createTargetSchema(target)]);
-    const r = await dumpAndRestore(input.cpt, input.exec, schema, group.map((p) => p.entry.table), target);
+    progress.note(`BACKUP ${schema} -> ${target}: ${input.source.backupTools} (${group.length} table${group.length === 1 ? '' : 's'})`);
+    await control.run([createTargetSchema(engine, target)]);
+    const r = await input.source.backup(input.exec, schema, group.map((p) => p.entry.table), target);
     for (const p of group) {
-      const rows = Number((await control.query(countRowsSql(p.target.schema, p.target.table)))[0]?.n ?? 0);
+      const rows = Number((await control.query(countRowsSql(engine, p.target.schema, p.target.table)))[0]?.n ?? 0);
       await control.run([seq.setPosition(p.target.schema, p.target.table, r.position), seq.progress(p.target.schema, p.target.table, { chunks: 1, rows }, true)]);
       progress.done(p.targetName, `${rows} rows restored from the dump`);
       out.push({ source: p.sourceName, target: p.targetName, status: 'loaded', position: r.position, rows, chunks: 1, rowsBefore: 0, chunksBefore: 0, indexes: 0, seconds: r.seconds });
@@ -266,11 +272,10 @@ function serialized(t: ApplyTarget): Control {
 }
 
 /** Step 1: every table to load is 'loading' before anything of it is touched. */
-async function announce(control: Control, seq: SeqidSql, jobs: readonly Job[], source: Connection): Promise<void> {
+async function announce(control: Control, seq: SeqidSql, jobs: readonly Job[], source: LoadSource): Promise<void> {
   const fresh = jobs.filter((j) => !j.doneBefore && j.resume === undefined);
   if (fresh.length === 0) return;
-  const flavor = /mariadb/i.test(String(((await source.query('SELECT VERSION() AS v'))[0] as { v: string }[])[0]?.v)) ? 'mariadb' : 'mysql';
-  const placeholder = formatPosition(await readBinlogPosition(source, flavor));
+  const placeholder = await source.currentPosition();
   const rows = fresh.map((j) => seq.loading(j.plan.target.schema, j.plan.target.table, placeholder, { chunks: 0, rows: 0 }));
   await control.transaction([seq.lockGate(), ...rows]);
 }
@@ -348,7 +353,7 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport | SplitSta
   const p = job.plan;
   const { control, seq } = ctx;
   const needDdl = ctx.has('CREATE') || ctx.has('INDEX');
-  const ddl: TableDdl | undefined = needDdl ? await tableDdl(ctx.engine, p, ctx.input.sourceConn) : undefined;
+  const ddl: TableDdl | undefined = needDdl ? await ctx.input.source.tableDdl(ctx.engine, p, ctx.input.exec) : undefined;
   const base = { source: p.sourceName, target: p.targetName };
 
   if (job.doneBefore) {
@@ -412,14 +417,14 @@ async function loadTable(job: Job, ctx: Ctx): Promise<TableLoadReport | SplitSta
   let idx = 0;
   ctx.progress.table(p.targetName, p.estimatedRows, before.rows);
   await copyWithRetries(p, target, ctx, state, geometry, undefined, async (source, writer) => {
-    const snap = formatPosition(await startSnapshot(source, ctx.has('NOLOCK')));
+    const snap = await source.startSnapshot({ nolock: ctx.has('NOLOCK'), fresh: pos === undefined });
     if (pos === undefined) {
       await writer.run(seq.setPosition(p.target.schema, p.target.table, snap));
       pos = snap;
     }
   }, async (source, writer) => {
     await copyChunks(p, target, writer, source, state, ctx, { progress: (next, final) => seq.progress(p.target.schema, p.target.table, next, final) });
-    await endSnapshot(source);
+    await source.endSnapshot();
     idx = ctx.has('INDEX') && ddl ? await runDdl(writer, ddl.indexes, p, 'INDEX', true) : 0;
   });
   ctx.progress.done(p.targetName, `${state.rows} rows in ${state.chunks} chunks${before.chunks > 0 ? ` (${before.chunks} chunks, ${before.rows} rows loaded before)` : ''}`);
@@ -438,9 +443,9 @@ async function copyWithRetries(
   ctx: Ctx,
   state: CopyState,
   geometry: boolean,
-  session: SourceSession | undefined,
-  start: (source: SourceSession, writer: ChunkWriter) => Promise<void>,
-  copy: (source: SourceSession, writer: ChunkWriter) => Promise<void>,
+  session: SourceReader | undefined,
+  start: (source: SourceReader, writer: ChunkWriter) => Promise<void>,
+  copy: (source: SourceReader, writer: ChunkWriter) => Promise<void>,
 ): Promise<void> {
   const tries = ctx.input.masks.tryTimes ?? 0;
   let given = session;
@@ -451,7 +456,7 @@ async function copyWithRetries(
     try {
       writer = await openBulkWriter(ctx.engine, ctx.input.exec, target);
       if (source === undefined) {
-        source = await openSource(ctx.input.cpt, { geometry });
+        source = await ctx.input.source.open({ geometry });
         await start(source, writer);
       }
       await copy(source, writer);
@@ -461,7 +466,7 @@ async function copyWithRetries(
       ctx.progress.note(`${p.targetName}: ${(e as Error).message}; trying again after chunk ${state.done.chunks} (${attempt + 1} of TRYTIMES|${tries})`);
       await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
     } finally {
-      await source?.conn.end().catch(() => undefined);
+      await source?.close();
       await writer?.close();
     }
   }
@@ -500,21 +505,22 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
   const { seq } = ctx;
   const resumed = job.resume?.chunks.ranges;
   let layout: RangeDone[];
-  let sessions: (SourceSession | undefined)[];
+  let sessions: (SourceReader | undefined)[];
   let pos: string;
   if (resumed !== undefined) {
     layout = [...resumed];
     sessions = layout.map(() => undefined);
     pos = job.resume!.pos;
   } else {
-    const opened = await Promise.all(Array.from({ length: want }, () => openSource(ctx.input.cpt, { geometry: s.geometry })));
-    const closeAll = (list: readonly SourceSession[]): Promise<unknown> => Promise.all(list.map((x) => x.conn.end().catch(() => undefined)));
-    let at: Awaited<ReturnType<typeof startSharedSnapshot>>;
+    const opened = await Promise.all(Array.from({ length: want }, () => ctx.input.source.open({ geometry: s.geometry })));
+    const closeAll = (list: readonly SourceReader[]): Promise<unknown> => Promise.all(list.map((x) => x.close()));
+    let at: string | undefined;
     let bounds: StoredKey[];
     try {
-      at = await startSharedSnapshot(ctx.input.cpt, opened, p.entry, ctx.has('NOLOCK'));
-      const integerKey = /^(tiny|small|medium|big)?int(eger)?$/.test(p.entry.columns.find((c) => c.name === p.key[0])?.dataType.toLowerCase() ?? '');
-      bounds = at === undefined ? [] : await rangeBounds(opened[0]!, p.entry, p.key, integerKey, p.estimatedRows, want);
+      at = await ctx.input.source.sharedSnapshot(opened, p.entry, ctx.has('NOLOCK'));
+      const first = p.entry.columns.find((c) => c.name === p.key[0]);
+      const integerKey = first !== undefined && ctx.input.source.integerColumn(first);
+      bounds = at === undefined ? [] : await opened[0]!.rangeBounds(p.entry, p.key, integerKey, p.estimatedRows, want);
     } catch (e) {
       await closeAll(opened);
       throw e;
@@ -527,7 +533,7 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
     await closeAll(opened.slice(bounds.length + 1));
     sessions = opened.slice(0, bounds.length + 1);
     layout = [...bounds.map((b) => ({ upTo: b, chunks: 0, rows: 0, done: false })), { chunks: 0, rows: 0, done: false }];
-    pos = formatPosition(at);
+    pos = at;
     await ctx.control.run([seq.setRanges(p.target.schema, p.target.table, pos, { chunks: 0, rows: 0, ranges: layout })]);
   }
   const before = chunkTotals({ chunks: 0, rows: 0, ranges: layout });
@@ -544,9 +550,9 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
     const session = sessions[i];
     sessions[i] = undefined;
     try {
-      await copyWithRetries(p, target, ctx, state, s.geometry, session, async (source) => void (await startSnapshot(source, ctx.has('NOLOCK'))), async (source, writer) => {
+      await copyWithRetries(p, target, ctx, state, s.geometry, session, async (source) => void (await source.startSnapshot({ nolock: ctx.has('NOLOCK'), fresh: false })), async (source, writer) => {
         await copyChunks(p, target, writer, source, state, ctx, { progress, ...(r.upTo ? { upTo: r.upTo } : {}) });
-        await endSnapshot(source);
+        await source.endSnapshot();
       });
     } finally {
       totals.rows += state.rows;
@@ -569,7 +575,7 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
       await Promise.all(settled);
     } finally {
       // ranges never run (the load stopped on an error elsewhere) still hold a session
-      await Promise.all(sessions.map((x) => x?.conn.end().catch(() => undefined)));
+      await Promise.all(sessions.map((x) => x?.close()));
     }
     const w = await openBulkWriter(ctx.engine, ctx.input.exec, target);
     let idx = 0;
@@ -615,7 +621,7 @@ async function copyChunks(
   p: TablePlan,
   target: BulkTarget,
   writer: ChunkWriter,
-  source: SourceSession,
+  source: SourceReader,
   state: CopyState,
   ctx: Ctx,
   opts: { progress: (next: ChunksDone, final: boolean) => string; upTo?: StoredKey },
@@ -634,8 +640,9 @@ async function copyChunks(
   }
   const names = read.map((i) => p.entry.columns[i]!.name);
   const computed = ctx.computed.get(p);
-  const select = read.map((i) => computed?.get(i) ?? quoteIdent(p.entry.columns[i]!.name));
-  const conv = read.map((i) => converterFor(p.entry.columns[i]!));
+  const src = ctx.input.source;
+  const select = read.map((i) => computed?.get(i) ?? src.quoteIdent(p.entry.columns[i]!.name));
+  const conv = read.map((i) => src.converterFor(p.entry.columns[i]!));
   const keyAt = p.key.map((k) => names.indexOf(k));
 
   let after = state.done.last; // key of the last row read (ahead of done.last inside an open transaction)
@@ -656,7 +663,7 @@ async function copyChunks(
   };
   try {
     for (;;) {
-      const q = chunkQuery(p.entry, select, p.key, after, chunkRows, masks.where, opts.upTo);
+      const q = src.chunkQuery(p.entry, select, p.key, after, chunkRows, masks.where, opts.upTo);
       if (!open) {
         await writer.begin();
         open = true;
@@ -679,7 +686,7 @@ async function copyChunks(
           open = true;
         });
       };
-      await pumpRows(source, q, onRow);
+      await source.pump(q, onRow);
       after = keyOf().last;
       const final = p.key.length === 0 || n < chunkRows;
       if (final || group === undefined) await commit(final);

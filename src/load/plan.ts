@@ -6,12 +6,13 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { CptConfig, ExecConfig } from '../config/types';
 import type { Condition } from '../dict/condition';
-import type { DictionaryEntry } from '../dict/entry';
+import type { DictColumn, DictionaryEntry } from '../dict/entry';
 import { toTableDescriptor } from '../dict/entry';
 import { mysqlColumnKind } from '../dialect/mysql/mysql-normalize';
 import type { TableDescriptor } from '../model/change';
 import { tableMapper, type TargetName } from '../verify/map';
-import type { VTable } from '../verify/types';
+import type { VColumn, VTable } from '../verify/types';
+import type { LoadSource } from './load-source';
 
 export interface SourceIndex {
   readonly name: string;
@@ -37,16 +38,16 @@ export interface TablePlan {
   readonly targetName: string;
 }
 
-export function sourceVTable(e: DictionaryEntry): VTable {
+export function sourceVTable(e: DictionaryEntry, kindOf: (c: DictColumn) => VColumn['kind'] = mysqlColumnKind): VTable {
   return {
     schema: e.schema,
     table: e.table,
-    columns: e.columns.map((c) => ({ name: c.name, kind: mysqlColumnKind(c), type: c.columnType })),
+    columns: e.columns.map((c) => ({ name: c.name, kind: kindOf(c), type: c.columnType })),
     key: e.primaryKey.length > 0 ? e.primaryKey : (e.uniqueKeys.find((k) => k.name === e.rowKey)?.columns ?? []),
   };
 }
 
-async function readIndexes(conn: Connection, cond: Condition): Promise<Map<string, SourceIndex[]>> {
+export async function readMysqlIndexes(conn: Connection, cond: Condition): Promise<Map<string, SourceIndex[]>> {
   const f = cond.toSql({ dialect: 'mysql', columns: { DB: 's.TABLE_SCHEMA', SCH: 's.TABLE_SCHEMA', TAB: 's.TABLE_NAME' } });
   const [rows] = await conn.query<RowDataPacket[]>(
     `SELECT s.TABLE_SCHEMA AS sch, s.TABLE_NAME AS tab, s.INDEX_NAME AS name, s.NON_UNIQUE AS nu, s.SEQ_IN_INDEX AS seq,
@@ -68,7 +69,7 @@ async function readIndexes(conn: Connection, cond: Condition): Promise<Map<strin
   return out;
 }
 
-async function readEstimates(conn: Connection, cond: Condition): Promise<Map<string, number>> {
+export async function readMysqlEstimates(conn: Connection, cond: Condition): Promise<Map<string, number>> {
   const f = cond.toSql({ dialect: 'mysql', columns: { DB: 't.TABLE_SCHEMA', SCH: 't.TABLE_SCHEMA', TAB: 't.TABLE_NAME' } });
   const [rows] = await conn.query<RowDataPacket[]>(
     `SELECT t.TABLE_SCHEMA AS sch, t.TABLE_NAME AS tab, t.TABLE_ROWS AS n FROM information_schema.TABLES t WHERE ${f.sql}`,
@@ -83,10 +84,10 @@ export interface Planned {
   readonly skipped: string[];
 }
 
-export async function planTables(conn: Connection, cond: Condition, entries: readonly DictionaryEntry[], cpt: CptConfig, exec: ExecConfig): Promise<Planned> {
+export async function planTables(source: Pick<LoadSource, 'indexes' | 'estimates' | 'columnKind'>, cond: Condition, entries: readonly DictionaryEntry[], cpt: CptConfig, exec: ExecConfig): Promise<Planned> {
   const mapper = tableMapper(cpt, exec);
-  const indexes = await readIndexes(conn, cond);
-  const estimates = await readEstimates(conn, cond);
+  const indexes = await source.indexes(cond);
+  const estimates = await source.estimates(cond);
   const tables: TablePlan[] = [];
   const skipped: string[] = [];
   for (const e of entries) {
@@ -95,7 +96,7 @@ export async function planTables(conn: Connection, cond: Condition, entries: rea
       skipped.push(name);
       continue;
     }
-    const v = sourceVTable(e);
+    const v = sourceVTable(e, (c) => source.columnKind(c));
     const target = mapper.target(v);
     const k = `${e.schema}\u0000${e.table}`;
     tables.push({

@@ -21,7 +21,7 @@ import { SynctlError } from '../errors';
 import { SEQID_GATE } from '../exec/target';
 import type { StoredKey } from './source-snapshot';
 
-export type TargetEngine = 'pg' | 'mysql';
+export type TargetEngine = 'pg' | 'mysql' | 'mssql';
 
 /** How one engine spells DMHS_TABLE_SEQID statements. */
 export interface SeqidSpelling {

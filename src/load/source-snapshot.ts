@@ -25,6 +25,7 @@ import { SynctlError } from '../errors';
 import { binlogPosition, type BinlogPosition } from '../model/position';
 import { quoteIdent } from '../dialect/mysql/mysql-sql';
 import { geometryAsBytes, MYSQL_READ_OPTIONS, type RawValue } from './source-values';
+import { chunkConditions, pumpStream, storeKey, type ChunkQuery, type StoredKey } from './load-source';
 
 export type Flavor = 'mysql' | 'mariadb';
 
@@ -149,21 +150,7 @@ export async function endSnapshot(s: SourceSession): Promise<void> {
   await s.conn.query('COMMIT').catch(() => undefined);
 }
 
-/** A key value as kept in CHUNKS_DONE (JSON): numbers and strings as they are, bytes as hex. */
-export type StoredKey = ({ n: number } | { s: string } | { x: string })[];
-
-export function storeKey(values: readonly RawValue[]): StoredKey {
-  return values.map((v) => (typeof v === 'number' ? { n: v } : Buffer.isBuffer(v) ? { x: v.toString('hex') } : { s: String(v) }));
-}
-
-export function keyParams(k: StoredKey): (number | string | Buffer)[] {
-  return k.map((p) => ('n' in p ? p.n : 's' in p ? p.s : Buffer.from(p.x, 'hex')));
-}
-
-export interface ChunkQuery {
-  readonly sql: string;
-  readonly params: (number | string | Buffer)[];
-}
+export { storeKey, keyParams, type StoredKey, type ChunkQuery } from './load-source';
 
 /**
  * SELECT of the next chunk: `select` (SQL expressions: quoted columns, or AS expressions)
@@ -181,22 +168,8 @@ export function chunkQuery(
   upTo?: StoredKey,
 ): ChunkQuery {
   const q = quoteIdent;
-  const conds: string[] = [];
   const params: (number | string | Buffer)[] = [];
-  if (where !== undefined) conds.push(`(${where})`);
-  // (k1, k2) > (a, b) spelled out, which the range optimiser always understands
-  const greater = (k: StoredKey): string => {
-    const vals = keyParams(k);
-    const ors: string[] = [];
-    for (let i = 0; i < key.length; i++) {
-      const eqs = key.slice(0, i).map((c) => `${q(c)} = ?`);
-      ors.push('(' + [...eqs, `${q(key[i]!)} > ?`].join(' AND ') + ')');
-      params.push(...vals.slice(0, i), vals[i]!);
-    }
-    return `(${ors.join(' OR ')})`;
-  };
-  if (key.length > 0 && after !== undefined) conds.push(greater(after));
-  if (key.length > 0 && upTo !== undefined) conds.push(`NOT ${greater(upTo)}`);
+  const conds = chunkConditions(key, q, (v) => (params.push(v), '?'), after, where, upTo);
   let sql = `SELECT ${select.join(', ')} FROM ${q(t.schema)}.${q(t.table)}`;
   if (conds.length > 0) sql += ` WHERE ${conds.join(' AND ')}`;
   if (key.length > 0) sql += ` ORDER BY ${key.map(q).join(', ')} LIMIT ${limit}`;
@@ -212,42 +185,14 @@ export function pumpRows(s: SourceSession, qy: ChunkQuery, onRow: (row: RawValue
   if (s.lost.error) return Promise.reject(s.lost.error);
   const core = coreOf(s.conn);
   const stream = core.query({ sql: qy.sql, rowsAsArray: true }, qy.params).stream({ highWaterMark: 2000 });
-  return new Promise<void>((resolve, reject) => {
-    let failed = false;
+  return pumpStream(stream, onRow, (fail) => {
     // a connection lost mid-stream (KILL, network) ends the connection but not the row stream (mysql2)
     const lost = (): void => fail(s.lost.error ?? new SynctlError('NET', `${s.label}: the connection was closed while reading rows`));
     core.once('error', lost);
     core.once('end', lost);
-    const settle = (): void => {
+    return () => {
       core.off('error', lost);
       core.off('end', lost);
     };
-    const fail = (e: unknown): void => {
-      if (failed) return;
-      failed = true;
-      settle();
-      stream.destroy();
-      reject(e);
-    };
-    stream.on('data', (row: RawValue[]) => {
-      if (failed) return;
-      let wait: Promise<void> | undefined;
-      try {
-        wait = onRow(row);
-      } catch (e) {
-        fail(e);
-        return;
-      }
-      if (wait) {
-        stream.pause();
-        wait.then(() => failed || stream.resume(), fail);
-      }
-    });
-    stream.on('error', fail);
-    stream.on('end', () => {
-      if (failed) return;
-      settle();
-      resolve();
-    });
   });
 }

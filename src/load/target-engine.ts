@@ -3,11 +3,12 @@
  * spelling (both in src/dialect/<engine>) a target takes.
  */
 import type { ExecConfig } from '../config/types';
+import { openMssqlBulkWriter } from '../dialect/mssql/mssql-bulk-writer';
+import { MssqlSeqidSql } from '../dialect/mssql/mssql-seqid';
 import { openMysqlBulkWriter } from '../dialect/mysql/mysql-bulk-writer';
 import { mysqlSeqidSpelling } from '../dialect/mysql/mysql-seqid';
 import { openPgBulkWriter } from '../dialect/postgres/pg-bulk-writer';
 import { pgSeqidSpelling } from '../dialect/postgres/pg-seqid';
-import { SynctlError } from '../errors';
 import type { BulkTarget, ChunkWriter } from './chunk-writer';
 import { SeqidSql, type TargetEngine } from './seqid';
 
@@ -19,14 +20,28 @@ export function targetEngine(exec: ExecConfig): TargetEngine {
     case 'MARIADB':
       return 'mysql';
     case 'MSSQL':
-      throw new SynctlError('USAGE', 'dmhs/exec/db_type: COPY into SQL Server is not implemented yet');
+      return 'mssql';
   }
 }
 
 export function seqidSql(engine: TargetEngine, sysSchema: string): SeqidSql {
-  return new SeqidSql(engine === 'pg' ? pgSeqidSpelling(sysSchema) : mysqlSeqidSpelling(sysSchema));
+  switch (engine) {
+    case 'pg':
+      return new SeqidSql(pgSeqidSpelling(sysSchema));
+    case 'mysql':
+      return new SeqidSql(mysqlSeqidSpelling(sysSchema));
+    case 'mssql':
+      return new MssqlSeqidSql(sysSchema);
+  }
 }
 
 export function openBulkWriter(engine: TargetEngine, exec: ExecConfig, t: BulkTarget): Promise<ChunkWriter> {
-  return engine === 'pg' ? openPgBulkWriter(exec.db, t, exec.zeroDate) : openMysqlBulkWriter(exec.db, t);
+  switch (engine) {
+    case 'pg':
+      return openPgBulkWriter(exec.db, t, exec.zeroDate);
+    case 'mysql':
+      return openMysqlBulkWriter(exec.db, t);
+    case 'mssql':
+      return openMssqlBulkWriter(exec.db, t, exec.zeroDate);
+  }
 }

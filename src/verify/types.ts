@@ -35,6 +35,8 @@ export interface VTable {
   readonly columns: readonly VColumn[];
   /** primary key column names, in key order; empty when the table has none */
   readonly key: readonly string[];
+  /** the tables its foreign keys reference (itself excluded), where the catalog reader reads them */
+  readonly references?: readonly { readonly schema: string; readonly table: string }[];
 }
 
 /** JS step applied to the text a database returned, when SQL alone cannot make both engines agree. */

@@ -16,6 +16,7 @@ import { DictStore } from '../../src/dict/store';
 import { isSynctlError } from '../../src/errors';
 import { comparePositions } from '../../src/model/position';
 import { createDatabase, dropDatabase, harness, mariaConnect } from '../harness';
+import { writeSite } from '../support/site';
 
 const DB = 'copy_dict_types';
 const NAMES_DB = 'copy_dict_names';
@@ -68,7 +69,8 @@ const EXPECTED_ALL_TYPES: Record<string, Partial<DictColumn>> = {
   vb: { dataType: 'varbinary', mysqlTypeCode: 15 },
   en: { dataType: 'enum', mysqlTypeCode: 254, mysqlRealType: 247, enumValues: ['a', 'b,c', "it's", 'x\\y'], nullable: false, charset: 'utf8mb4' },
   st: { dataType: 'set', mysqlTypeCode: 254, mysqlRealType: 248, setValues: ['x', 'y', "z'w"] },
-  js: { dataType: 'longtext', mysqlTypeCode: 252, charset: 'utf8mb4', collation: 'utf8mb4_bin' },
+  // MariaDB's JSON: longtext with a CHECK (json_valid(`js`)), binlogged as a BLOB
+  js: { dataType: 'longtext', columnType: 'json', mysqlTypeCode: 252, charset: 'utf8mb4', collation: 'utf8mb4_bin' },
   dt: { dataType: 'datetime', columnType: 'datetime(6)', mysqlTypeCode: 18, datetimePrecision: 6 },
   ts: { dataType: 'timestamp', columnType: 'timestamp(3)', mysqlTypeCode: 17, datetimePrecision: 3, nullable: true },
   tm: { dataType: 'time', columnType: 'time(2)', mysqlTypeCode: 19, datetimePrecision: 2 },
@@ -333,29 +335,9 @@ test('the condition SQL fragment selects exactly what the evaluator selects', as
 // ---------------------------------------------------------------------------------------------
 // the CLI function end to end
 
-const xml = (s: string | number) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-function writeConfig(dir: string, dbType = 'MARIADB'): string {
-  const m = harness().mariadb;
-  const file = path.join(dir, 'dmhs.hs');
-  fs.writeFileSync(
-    file,
-    `<?xml version="1.0" encoding="UTF-8"?>
-<dmhs>
-  <base><siteid>7</siteid><mgr_port>5345</mgr_port></base>
-  <cpt>
-    <db_type>${dbType}</db_type>
-    <db_server>127.0.0.1</db_server>
-    <db_port>${m.port}</db_port>
-    <db_user>${xml(m.user)}</db_user>
-    <db_pwd>${xml(m.password)}</db_pwd>
-    <send><ip>127.0.0.1</ip><mgr_port>5545</mgr_port><data_port>5546</data_port></send>
-  </cpt>
-</dmhs>
-`,
-  );
-  return file;
-}
+/** a site with a send and no exec; `dbType` names the harness MariaDB as another source type */
+const writeConfig = (dir: string, dbType = 'MARIADB'): string =>
+  writeSite(path.join(dir, 'dmhs.hs'), { siteid: 7, srcType: dbType, link: { port: 5546 } });
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -12,15 +12,11 @@
  *    duplicates, and (counted by a trigger on the target, in the chunks' own transactions)
  *    every row was inserted exactly once over both runs, so no finished chunk was loaded again.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Client } from 'pg';
 import { copyCommand } from '../../src/cli/commands/copy';
-import { verifyCommand } from '../../src/cli/commands/verify';
-import type { LoadReport } from '../../src/load/load';
 import { chunkTotals, type ChunksDone } from '../../src/load/seqid';
-import type { VerifyReport } from '../../src/verify/types';
-import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect, runSysbench } from '../harness';
+import { createDatabase, dropDatabase, mariaConnect, pgConnect, runSysbench } from '../harness';
+import { copyReport, verifyEqual, writeCopySite, type TargetKind } from '../support/copy-site';
 import { requireBuiltCli, SynctlProcess } from '../support/synctl-process';
 
 const SRC = 'copy_load_src';
@@ -32,50 +28,9 @@ const SB_ROWS = 20_000;
 /** t_live: enough rows to be split into key ranges while rows are written */
 const LIVE_ROWS = 15_000;
 
-const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-function dbXml(engine: 'mariadb' | 'postgres', db: string): string {
-  const h = harness();
-  const c = engine === 'mariadb' ? h.mariadb : h.postgres;
-  return (
-    `<db_type>${engine === 'mariadb' ? 'MARIADB' : 'PG'}</db_type><db_server>${c.host}</db_server><db_port>${c.port}</db_port>` +
-    `<db_user>${xml(c.user)}</db_user><db_pwd>${xml(c.password)}</db_pwd><db_name>${db}</db_name>`
-  );
-}
-
 /** a site: source schema `src` mapped to `dst` on the target engine */
-function site(name: string, src: string, engine: 'mariadb' | 'postgres', dst: string, filter = ''): string {
-  const file = path.join(harness().tmpDir, `copy-load-${name}.hs`);
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>3</siteid><mgr_port>15445</mgr_port></base>
-  <cpt>${dbXml('mariadb', src)}
-    <send><ip>127.0.0.1</ip><data_port>15446</data_port>${filter}<map><item>${src}.* == ${dst}.*</item></map></send></cpt>
-  <exec>${dbXml(engine, engine === 'postgres' ? PG_DB : src)}<sys_schema>${SYS}</sys_schema><recv><data_port>15447</data_port></recv></exec></dmhs>`,
-  );
-  return file;
-}
-
-async function copy(config: string, condition: string, masks: string): Promise<LoadReport> {
-  let report: LoadReport | undefined;
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    const code = await copyCommand({ config, sendIndex: 0, condition, masks, onReport: (r) => (report = r) });
-    expect(code).toBe(0);
-  } finally {
-    process.stdout.write = write;
-  }
-  return report!;
-}
-
-async function verify(config: string, condition: string): Promise<VerifyReport> {
-  let report: VerifyReport | undefined;
-  let text = '';
-  const code = await verifyCommand({ config, condition, rows: true, out: (s) => (text += s), onReport: (r) => (report = r) });
-  if (code !== 0) throw new Error(`verify exited ${code}:\n${text}`);
-  return report!;
-}
+const site = (name: string, src: string, engine: TargetKind, dst: string, enable?: readonly string[], typeMap?: readonly string[]): string =>
+  writeCopySite({ name: `copy-load-${name}`, src, engine, dst, pgDb: PG_DB, sysSchema: SYS, ...(enable ? { enable } : {}), ...(typeMap ? { typeMap } : {}) });
 
 const TYPES_DDL = [
   `CREATE TABLE t_types (
@@ -148,17 +103,28 @@ describe.each([
   ['mariadb', 'copy_load_types'],
 ] as const)('MariaDB -> %s', (engine, dst) => {
   test('type-rich, composite-key and keyless tables: CREATE|INSERT|INDEX in 2-row chunks, equal to the source', async () => {
-    const config = site(`types-${engine}`, SRC, engine, dst);
-    const r = await copy(config, TYPES_COND, 'DICT|CREATE|INSERT|INDEX|ROWS|2');
+    // exec's type map: a type item and a column item (PostgreSQL only: a MySQL target replays SHOW CREATE TABLE)
+    const typeMap = engine === 'postgres' ? ['mediumint == bigint', `${dst}.t_types.vc == text`] : undefined;
+    const config = site(`types-${engine}`, SRC, engine, dst, undefined, typeMap);
+    const r = await copyReport(config, TYPES_COND, 'DICT|CREATE|INSERT|INDEX|ROWS|2');
     const byName = new Map(r.tables.map((t) => [t.source.split('.')[1]!, t]));
     expect(byName.get('t_types')).toMatchObject({ status: 'loaded', rows: 40, chunks: 21 });
     expect(byName.get('t_composite')).toMatchObject({ status: 'loaded', rows: 30, chunks: 16 });
     expect(byName.get('t_nokey')).toMatchObject({ status: 'loaded', rows: 4, chunks: 1 });
     expect(byName.get('t_bits')).toMatchObject({ status: 'loaded', rows: 4 });
     expect(byName.get('t_types')!.indexes).toBe(2);
-    const v = await verify(config, VERIFY_COND(engine));
+    const v = await verifyEqual(config, VERIFY_COND(engine));
     expect(v.tables.every((t) => t.status === 'compared')).toBe(true);
     if (engine === 'postgres') {
+      // MariaDB's JSON (longtext with a json_valid CHECK) is created as jsonb
+      const js = await pg.query("SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 't_types' AND column_name = 'js'", [dst]);
+      expect(js.rows).toEqual([{ data_type: 'jsonb' }]);
+      const mapped = await pg.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 't_types' AND column_name IN ('mi', 'vc', 'ii') ORDER BY column_name", [dst]);
+      expect(mapped.rows).toEqual([
+        { column_name: 'ii', data_type: 'integer' },
+        { column_name: 'mi', data_type: 'bigint' },
+        { column_name: 'vc', data_type: 'text' },
+      ]);
       const bits = await pg.query(`SELECT id, b5::text AS b5, b1::text AS b1 FROM ${dst}.t_bits ORDER BY id`);
       expect(bits.rows).toEqual([
         { id: 1, b5: '10101', b1: '1' },
@@ -208,15 +174,15 @@ describe.each([
     await expect(copyCommand({ config, sendIndex: 0, condition: `SCH.NAME='${SRC}' AND TAB.NAME='t_nokey'`, masks: 'CREATE|INSERT' })).rejects.toThrow(
       `${SRC}.t_nokey -> ${dst}.t_nokey: CREATE: the target table exists already: give DROP|CREATE to re-create it, or leave CREATE out`,
     );
-    const again = await copy(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_nokey'`, 'DROP|CREATE|INSERT');
+    const again = await copyReport(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_nokey'`, 'DROP|CREATE|INSERT');
     expect(again.tables[0]).toMatchObject({ rows: 4 });
-    await verify(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_nokey'`);
+    await verifyEqual(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_nokey'`);
   });
 
   test(`sysbench ${SB_TABLES} x ${SB_ROWS}: DROP|CREATE|INSERT|INDEX|THREAD|8 (more readers than tables: key ranges), equal to the source`, async () => {
     const target = engine === 'postgres' ? 'copy_sb_pg' : 'copy_load_sb_dst';
     const config = site(`sb-${engine}`, SB, engine, target);
-    const r = await copy(config, `SCH.NAME='${SB}'`, 'DROP|CREATE|INSERT|INDEX|THREAD|8|ROWS|5000');
+    const r = await copyReport(config, `SCH.NAME='${SB}'`, 'DROP|CREATE|INSERT|INDEX|THREAD|8|ROWS|5000');
     expect(r.tables).toHaveLength(SB_TABLES);
     for (const t of r.tables) expect(t).toMatchObject({ status: 'loaded', rows: SB_ROWS, indexes: 1 });
     // 8 readers for 4 tables: each table read in key ranges at one snapshot, every range done
@@ -224,7 +190,7 @@ describe.each([
     const split = seq.map((x) => (JSON.parse(String(x.chunks_done)) as ChunksDone).ranges ?? []).filter((g) => g.length > 1);
     expect(split.length).toBe(SB_TABLES);
     expect(split.every((g) => g.every((x) => x.done))).toBe(true);
-    const v = await verify(config, `SCH.NAME='${SB}'`);
+    const v = await verifyEqual(config, `SCH.NAME='${SB}'`);
     expect(v.tables).toHaveLength(SB_TABLES);
   }, 240_000);
 });
@@ -243,7 +209,7 @@ test('POS is exact (a table read in key ranges): rows committed during the load 
   })();
   try {
     await new Promise((r) => setTimeout(r, 300));
-    await copy(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_live'`, 'CREATE|INSERT|ROWS|500');
+    await copyReport(config, `SCH.NAME='${SRC}' AND TAB.NAME='t_live'`, 'CREATE|INSERT|ROWS|500');
     await new Promise((r) => setTimeout(r, 200));
   } finally {
     stop = true;
@@ -266,21 +232,20 @@ test('POS is exact (a table read in key ranges): rows committed during the load 
 }, 120_000);
 
 test("the send's row conditions: only the rows capture would send are loaded", async () => {
-  const filter = `<filter><enable><item>${SRC}.t_composite(k2 &gt;= 10 AND k1 &lt;&gt; 'b')</item><item>${SRC}.t_nokey</item></enable></filter>`;
-  const config = site('rowfilter', SRC, 'postgres', 'copy_filter_pg', filter);
-  const r = await copy(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey','t_types')`, 'CREATE|INSERT|ROWS|4');
+  const config = site('rowfilter', SRC, 'postgres', 'copy_filter_pg', [`${SRC}.t_composite(k2 >= 10 AND k1 <> 'b')`, `${SRC}.t_nokey`]);
+  const r = await copyReport(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey','t_types')`, 'CREATE|INSERT|ROWS|4');
   // t_types is not enabled: not replicated, not loaded
   expect(r.skipped).toEqual([`${SRC}.t_types`]);
   const comp = r.tables.find((t) => t.source.endsWith('.t_composite'))!;
   expect(comp.rows).toBe(13); // k2 10..29 (20 rows), k1 cycling a, b, c: the 7 b rows (k2 % 3 = 1) dropped
   const keys = (await pg.query('SELECT k1, k2 FROM copy_filter_pg.t_composite ORDER BY k2')).rows;
   expect(keys.every((k) => k.k2 >= 10 && k.k1 !== 'b')).toBe(true);
-  await verify(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey')`);
+  await verifyEqual(config, `SCH.NAME='${SRC}' AND TAB.NAME IN ('t_composite','t_nokey')`);
 });
 
 test('BACKUP: mariadb-dump | mariadb into MariaDB, the dump position recorded, equal to the source', async () => {
   const config = site('backup', SRC, 'mariadb', 'copy_load_backup');
-  const r = await copy(config, TYPES_COND, 'BACKUP');
+  const r = await copyReport(config, TYPES_COND, 'BACKUP');
   expect(Object.fromEntries(r.tables.map((t) => [t.target, t.rows]))).toEqual({
     'copy_load_backup.t_bits': 4,
     'copy_load_backup.t_composite': 30,
@@ -293,7 +258,7 @@ test('BACKUP: mariadb-dump | mariadb into MariaDB, the dump position recorded, e
   const seq = await targetRows('mariadb', `SELECT STATUS AS status, POS AS pos FROM ${SYS}.DMHS_TABLE_SEQID WHERE SCHEMA_NAME = 'copy_load_backup'`);
   expect(seq).toHaveLength(4);
   expect(seq.every((s) => s.status === 'done' && s.pos === r.tables[0]!.position)).toBe(true);
-  await verify(config, TYPES_COND);
+  await verifyEqual(config, TYPES_COND);
   // into PostgreSQL there is no dump to restore
   const pgConfig = site('backup-pg', SRC, 'postgres', 'copy_backup_pg');
   await expect(copyCommand({ config: pgConfig, sendIndex: 0, condition: TYPES_COND, masks: 'BACKUP' })).rejects.toThrow(
@@ -322,7 +287,7 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
     const config = site(`kill-${engine}`, SB, engine, dst);
     const cond = `SCH.NAME='${SB}'`;
     // structure first, so the target tables can count what is written into them (in the writing transaction)
-    await copy(config, cond, 'DROP|CREATE');
+    await copyReport(config, cond, 'DROP|CREATE');
     if (pgT) {
       await pg.query('DROP SCHEMA IF EXISTS copy_kill_count CASCADE');
       await pg.query('CREATE SCHEMA copy_kill_count');
@@ -380,7 +345,7 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
     // a plain INSERT refuses to start over a half-loaded table
     await expect(copyCommand({ config, sendIndex: 0, condition: cond, masks: 'INSERT' })).rejects.toThrow(/an earlier load stopped half-way .* give CONTINUE/);
 
-    const r = await copy(config, cond, 'INSERT|INDEX|CONTINUE|THREAD|8|ROWS|500');
+    const r = await copyReport(config, cond, 'INSERT|INDEX|CONTINUE|THREAD|8|ROWS|500');
     for (const t of r.tables) {
       const was = before.get(t.target.split('.')[1]!) ?? 0;
       if (t.status === 'done-before') expect(was).toBe(SB_ROWS);
@@ -394,6 +359,6 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
     expect(counts).toEqual(Array.from({ length: SB_TABLES }, (_, i) => ({ t: `sbtest${i + 1}`, n: SB_ROWS })));
     const done = await targetRows(engine, `SELECT DISTINCT STATUS AS status FROM ${seqTable} WHERE SCHEMA_NAME = ${ph}`, [dst]);
     expect(done).toEqual([{ status: 'done' }]);
-    await verify(config, cond);
+    await verifyEqual(config, cond);
   }, 240_000);
 });

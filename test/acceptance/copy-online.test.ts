@@ -16,8 +16,8 @@ import * as path from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect, runSysbench } from '../harness';
-import { dbXml } from '../support/copy-site';
-import { expectExitOk, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
+import { writeSite } from '../support/site';
+import { expectExitOk, requireBuiltCli, runSynctl, SynctlProcess, verifyUntilEqual } from '../support/synctl-process';
 
 const SRC = 'cponl';
 const DST = 'cponl_dst';
@@ -49,17 +49,17 @@ let dir: string;
 
 async function writeConfig(p: Pipeline): Promise<string> {
   const link = path.join(dir, p.engine, 'link');
-  const file = path.join(dir, p.engine, 'site.hs');
   fs.mkdirSync(link, { recursive: true });
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>${p.siteid}</siteid><ckpt_interval>10</ckpt_interval></base>
-  <cpt>${dbXml('mariadb', SRC)}
-    <ddl_mask>0</ddl_mask>
-    <send><file_path>${link}</file_path><file_time>1</file_time><filter><enable><item>${SRC}.*</item></enable></filter><map><item>${SRC}.* == ${DST}.*</item></map></send></cpt>
-  <exec>${p.engine === 'pg' ? dbXml('postgres', PGDB) : dbXml('mariadb', SRC)}<sys_schema>${SYS}</sys_schema><recv><file_path>${link}</file_path><poll_interval>1</poll_interval></recv></exec></dmhs>`,
-  );
-  return file;
+  return writeSite(path.join(dir, p.engine, 'site.hs'), {
+    siteid: p.siteid,
+    base: '<ckpt_interval>10</ckpt_interval>',
+    srcDb: SRC,
+    cpt: '<ddl_mask>0</ddl_mask>',
+    link: { dir: link },
+    enable: [`${SRC}.*`],
+    map: `${SRC}.* == ${DST}.*`,
+    exec: { engine: p.engine === 'pg' ? 'postgres' : 'mariadb', db: p.engine === 'pg' ? PGDB : SRC, extra: `<sys_schema>${SYS}</sys_schema>` },
+  });
 }
 
 /** DMHS_TABLE_SEQID rows of the target tables (the gate row left out); none while the table does not exist */
@@ -171,14 +171,7 @@ test(`copy ${TABLES} x ${TABLE_SIZE} rows into PostgreSQL and MariaDB while sysb
 
   // catch up: every target equal to the source (verify exits 0), within 5 minutes
   const deadline = Date.now() + 300_000;
-  for (const p of PIPELINES) {
-    let v = await runSynctl(['verify', '-c', p.config, `SCH.NAME='${SRC}'`]);
-    while (v.code !== 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 2000));
-      v = await runSynctl(['verify', '-c', p.config, `SCH.NAME='${SRC}'`]);
-    }
-    if (v.code !== 0) throw new Error(`${p.engine}: target not equal to the source:\n${v.stdout.toString()}${v.stderr}\nexec:\n${p.exec!.stderr.slice(-4000)}`);
-  }
+  for (const p of PIPELINES) await verifyUntilEqual(p.config, `SCH.NAME='${SRC}'`, deadline, () => `${p.engine} exec:\n${p.exec!.stderr.slice(-4000)}`);
   const caughtUp = Date.now();
 
   for (const p of PIPELINES) {

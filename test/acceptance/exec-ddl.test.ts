@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { captureFrames } from '../support/offline-capture';
+import { writeSite } from '../support/site';
 import { expectExitOk, freePort, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
 
 const SRC = 'exd_src';
@@ -19,24 +21,14 @@ let my: Connection;
 let pg: Client;
 let dir: string;
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
 function config(name: string, extra = '', port?: number, siteid = 23): string {
-  const send = port ? `<ip>127.0.0.1</ip><data_port>${port}</data_port>` : '<stdio>1</stdio>';
-  const recv = port ? `<ip>127.0.0.1</ip><data_port>${port}</data_port>` : '<stdio>1</stdio>';
-  const m = harness().mariadb;
-  const p = harness().postgres;
-  const file = path.join(dir, `${name}.hs`);
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>${siteid}</siteid></base>
-  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
-    <ddl_mask>op:obj</ddl_mask>
-    <send>${send}<filter><enable><item>${SRC}.*</item></enable></filter></send></cpt>
-  <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${PGDB}</db_name>
-    <recv>${recv}</recv>${extra}</exec></dmhs>`,
-  );
-  return file;
+  return writeSite(path.join(dir, `${name}.hs`), {
+    siteid,
+    cpt: '<ddl_mask>op:obj</ddl_mask>',
+    link: port ? { port } : { stdio: true },
+    enable: [`${SRC}.*`],
+    exec: { engine: 'postgres', db: PGDB, extra },
+  });
 }
 
 beforeAll(async () => {
@@ -61,9 +53,7 @@ const masterPos = (): Promise<string> => binlogEnd(my);
 
 async function captureFrom(start: string, cfg: string): Promise<Buffer> {
   await my.query('FLUSH BINARY LOGS');
-  const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, `state-${Date.now()}`)]);
-  expectExitOk(cap, 'capture');
-  return cap.stdout;
+  return captureFrames(cfg, path.join(dir, `state-${Date.now()}`), start);
 }
 
 test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; the data fits; verify equal', async () => {
@@ -94,6 +84,12 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
     await step("INSERT INTO orders (amount, memo, placed) VALUES (12345678901.125, 'a longer memo than twenty chars', NULL)");
     // NOT NULL without a default: MariaDB fills the rows it has with 0 and '', PostgreSQL needs the default said
     await step('ALTER TABLE orders ADD COLUMN qty INT NOT NULL, ADD COLUMN tag VARCHAR(8) NOT NULL');
+    // SET DEFAULT without the column's type at hand: each default as its column takes it (2.5 rounds in an INT)
+    await step("ALTER TABLE orders ALTER COLUMN amount SET DEFAULT 5, ALTER placed SET DEFAULT CURRENT_TIMESTAMP(6), ALTER memo SET DEFAULT 'n/a', ALTER qty SET DEFAULT 2.5");
+    // MariaDB's INET4 / INET6 become inet, JSON jsonb
+    await step('CREATE TABLE hosts (id INT PRIMARY KEY, v4 INET4, v6 INET6, doc JSON)');
+    await step(`INSERT INTO hosts VALUES (1, '10.0.0.1', '::ffff:1.2.3.4', '{"b": 1, "a": [1, 2.5]}'), (2, '255.255.255.255', '2001:db8::1', NULL), (3, NULL, '::', '[]')`);
+    await step("UPDATE hosts SET v6 = 'fe80::1:0:0:2' WHERE id = 3");
     await step('CREATE TABLE scratch (k VARCHAR(10) PRIMARY KEY, v BLOB)');
     await step("INSERT INTO scratch VALUES ('x', X'0102'), ('y', NULL)");
     await step('TRUNCATE TABLE scratch');
@@ -117,6 +113,10 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
     `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = '${SRC}' ORDER BY table_name, ordinal_position`,
   );
   expect(cols.rows.map((r) => `${r.table_name}.${r.column_name} ${r.data_type}`)).toEqual([
+    'hosts.id integer',
+    'hosts.v4 inet',
+    'hosts.v6 inet',
+    'hosts.doc jsonb',
     'kept.k character varying',
     'kept.v bytea',
     'orders.id integer',
@@ -129,7 +129,19 @@ test('CREATE / ALTER / INDEX / TRUNCATE / RENAME / DROP replayed on PostgreSQL; 
   ]);
   const idx = await pg.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = '${SRC}' ORDER BY indexname`);
   // a renamed table's indexes follow its name (scratch -> kept), as MySQL's per-table names do
-  expect(idx.rows.map((r) => r.indexname)).toEqual(['kept_pkey', 'orders_ix_amount', 'orders_ix_note', 'orders_pkey']);
+  expect(idx.rows.map((r) => r.indexname)).toEqual(['hosts_pkey', 'kept_pkey', 'orders_ix_amount', 'orders_ix_note', 'orders_pkey']);
+  const hosts = await pg.query(`SELECT id, host(v4) AS v4, host(v6) AS v6, doc::text AS doc FROM ${SRC}.hosts ORDER BY id`);
+  expect(hosts.rows).toEqual([
+    { id: 1, v4: '10.0.0.1', v6: '::ffff:1.2.3.4', doc: '{"a": [1, 2.5], "b": 1}' },
+    { id: 2, v4: '255.255.255.255', v6: '2001:db8::1', doc: null },
+    { id: 3, v4: null, v6: 'fe80::1:0:0:2', doc: '[]' },
+  ]);
+  // the defaults SET DEFAULT gave, as a row written on PostgreSQL alone gets them
+  await pg.query('BEGIN');
+  const fresh = await pg
+    .query(`INSERT INTO ${SRC}.orders (id, tag) VALUES (1000, 'new') RETURNING amount::text AS amount, placed > now() - interval '1 hour' AS placed, memo, qty`)
+    .finally(() => pg.query('ROLLBACK'));
+  expect(fresh.rows).toEqual([{ amount: '5.000', placed: true, memo: 'n/a', qty: 3 }]);
   const v = await runSynctl(['verify', '-c', cfg, `SCH.NAME='${SRC}'`]);
   expect({ code: v.code, out: v.stdout.toString() + v.stderr }).toEqual({ code: 0, out: expect.any(String) });
 }, 120_000);
@@ -231,3 +243,55 @@ test('soft_op: a copy of the table, rows included, is kept before TRUNCATE and D
     await exec.kill('SIGKILL');
   }
 }, 120_000);
+
+test('MariaDB to MariaDB through a schema map: DDL naming its tables with their schema changes the mapped tables, not the source', async () => {
+  const DST = 'exd_dst';
+  await createDatabase('mariadb', DST);
+  const dst = await mariaConnect({ database: DST });
+  try {
+    const cfg = writeSite(path.join(dir, 'mapped.hs'), {
+      siteid: 88, // exec tests share the MariaDB server's synctl tables: a siteid of its own
+      cpt: '<ddl_mask>op:obj</ddl_mask>',
+      link: { stdio: true },
+      enable: [`${SRC}.*`],
+      map: `${SRC}.* == ${DST}.*`,
+      exec: { engine: 'mariadb', db: DST },
+    });
+    // the tables exist on both sides before the captured range; their dictionary is taken then
+    for (const c of [my, dst]) {
+      await c.query('CREATE TABLE mp (id INT PRIMARY KEY, v INT)');
+      await c.query('CREATE TABLE mp_child (id INT PRIMARY KEY, mp_id INT, FOREIGN KEY (mp_id) REFERENCES mp (id))');
+    }
+    expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}' AND TAB.NAME LIKE 'mp%'`, 'DICT', '-c', cfg]), 'copy DICT');
+    const start = await masterPos();
+    await my.query('INSERT INTO mp VALUES (1, 10)');
+    await my.query('INSERT INTO mp_child VALUES (1, 1)');
+    // written with the schema (the target is the same server: as written they would change the source's tables)
+    await my.query('INSERT INTO mp VALUES (2, 20)');
+    await my.query('INSERT INTO mp_child VALUES (2, 2)');
+    // no rows after the DDL: the offline dictionary taken before it would not name their columns
+    await my.query(`ALTER TABLE \`${SRC}\`.mp ADD COLUMN w INT DEFAULT 5`);
+    await my.query(`RENAME TABLE ${SRC}.mp_child TO ${SRC}.mp_kid`);
+    await my.query(`CREATE TABLE ${SRC}.mp_like LIKE ${SRC}.mp`);
+    const frames = await captureFrom(start, cfg);
+    const run = await runSynctl(['exec', '-c', cfg, '--from', '-'], frames);
+    expectExitOk(run, 'exec');
+    expect(run.stderr).not.toMatch(/ WARN | ERROR /);
+    const [rows] = await dst.query<import('mysql2').RowDataPacket[]>('SELECT id, v, w FROM mp ORDER BY id');
+    expect(rows.map((r) => [r.id, r.v, r.w])).toEqual([
+      [1, 10, 5],
+      [2, 20, 5],
+    ]);
+    const [kids] = await dst.query<import('mysql2').RowDataPacket[]>('SELECT id, mp_id FROM mp_kid ORDER BY id');
+    expect(kids.map((r) => [r.id, r.mp_id])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    const [like] = await dst.query<import('mysql2').RowDataPacket[]>(`SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${DST}' AND TABLE_NAME = 'mp_like'`);
+    expect(Number(like[0]!.n)).toBe(3);
+    expectExitOk(await runSynctl(['verify', '-c', cfg, `SCH.NAME='${SRC}' AND TAB.NAME LIKE 'mp%'`]), 'verify');
+  } finally {
+    await dst.end();
+    await dropDatabase('mariadb', DST);
+  }
+});

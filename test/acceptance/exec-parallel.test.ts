@@ -6,54 +6,31 @@
  * (another database): the targets equal the source, every source transaction is counted
  * once, nothing is recorded as an error, and a replay changes nothing.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
-import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
-import { dbXml } from '../support/copy-site';
+import { binlogEnd, mariaConnect } from '../harness';
+import { closeExecDatabases, openExecDatabases, writeExecSite } from '../support/exec-databases';
+import { captureFrames } from '../support/offline-capture';
 import { prng } from '../support/prng';
-import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
+import { expectExitOk, runSynctl } from '../support/synctl-process';
 
 const SRC = 'par_src';
 const PGDB = 'par_pg';
 const MYDST = 'par_dst';
 const ROWS = 60;
+const EXEC_THR = '<exec_thr>4</exec_thr><exec_trx>8</exec_trx>';
 const TRANSACTIONS = 1500;
 let my: Connection;
 let pg: Client;
 let dir: string;
 
-function config(name: string, target: 'pg' | 'mariadb', siteid = 31): string {
-  const map = target === 'mariadb' ? `<map><item>${SRC}.* == ${MYDST}.*</item></map>` : '';
-  const exec = target === 'pg' ? dbXml('postgres', PGDB) : dbXml('mariadb', MYDST);
-  const file = path.join(dir, `${name}.hs`);
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>${siteid}</siteid></base>
-  <cpt>${dbXml('mariadb', SRC)}<send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter>${map}</send></cpt>
-  <exec>${exec}<recv><stdio>1</stdio></recv><exec_thr>4</exec_thr><exec_trx>8</exec_trx></exec></dmhs>`,
-  );
-  return file;
-}
+const config = (name: string, target: 'pg' | 'mariadb', siteid = 31): string =>
+  writeExecSite(path.join(dir, `${name}.hs`), NAMES, target === 'pg' ? 'postgres' : 'mariadb', siteid, EXEC_THR);
 
-beforeAll(async () => {
-  requireBuiltCli();
-  dir = fs.mkdtempSync(path.join(harness().tmpDir, 'exec-par-'));
-  await createDatabase('mariadb', SRC);
-  await createDatabase('mariadb', MYDST);
-  await createDatabase('postgres', PGDB);
-  my = await mariaConnect({ database: SRC });
-  pg = await pgConnect({ database: PGDB });
-});
-
-afterAll(async () => {
-  await my?.end();
-  await pg?.end();
-  await dropDatabase('mariadb', SRC);
-  await dropDatabase('mariadb', MYDST);
-  await dropDatabase('postgres', PGDB);
-});
+const NAMES = { src: SRC, pg: PGDB, mariadb: MYDST };
+beforeAll(async () => ({ dir, my, pg } = await openExecDatabases('exec-par-', NAMES)));
+afterAll(() => closeExecDatabases(NAMES, { my, pg }));
 
 /** Source transactions that keep hitting the same rows and move UNIQUE values between them. */
 async function collidingWorkload(): Promise<number> {
@@ -113,11 +90,6 @@ test('exec_thr 4 with colliding tiny groups: targets equal the source, each tran
   const transactions = ROWS + (await collidingWorkload());
   await my.query('FLUSH BINARY LOGS');
   // the send's map (MariaDB target: another database) is applied by capture: one capture per site
-  const capture = async (cfg: string, name: string) => {
-    const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, `cap-${name}`)]);
-    expectExitOk(cap, 'capture');
-    return cap.stdout;
-  };
 
   await pg.query(`CREATE SCHEMA ${SRC}`);
   await pg.query(`CREATE TABLE ${SRC}.h (id integer PRIMARY KEY, u integer NOT NULL UNIQUE, v varchar(64))`);
@@ -134,7 +106,7 @@ test('exec_thr 4 with colliding tiny groups: targets equal the source, each tran
     [pgCfg, 'PostgreSQL'],
     [myCfg, 'MariaDB'],
   ] as const) {
-    const frames = await capture(cfg, name);
+    const frames = await captureFrames(cfg, path.join(dir, `cap-${name}`), start);
     for (const round of ['first', 'replay']) {
       const run = await runSynctl(['exec', '-c', cfg, '--from', '-'], frames);
       expectExitOk(run, `exec into ${name} (${round})`);
@@ -168,13 +140,12 @@ test('a group inserting 2,000 rows into one PostgreSQL table takes the COPY path
   }
   await my.query('COMMIT');
   await my.query('FLUSH BINARY LOGS');
-  const cap = await runSynctl(['capture', '-c', pgCfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, 'cap-bulk')]);
-  expectExitOk(cap, 'capture');
+  const frames = await captureFrames(pgCfg, path.join(dir, 'cap-bulk'), start);
   await pg.query(`CREATE SCHEMA IF NOT EXISTS ${SRC}`);
   await pg.query(`CREATE TABLE ${SRC}.bulk (id integer PRIMARY KEY, d numeric(12,3), t timestamp(6), s varchar(40), b bytea, j jsonb)`);
   await pg.query(`INSERT INTO ${SRC}.bulk (id, s) VALUES (777, 'already here')`); // a conflict for the COPY
   // this capture numbers its frames from 1 again: a fresh origin checkpoint, not a replay
-  const run = await runSynctl(['exec', '-c', pgCfg, '--from', '-'], cap.stdout);
+  const run = await runSynctl(['exec', '-c', pgCfg, '--from', '-'], frames);
   expectExitOk(run, 'exec');
   expect(run.stderr).toMatch(/insert par_src\.bulk key \(id=777\).*the row already exists: overwritten with the source row/);
   expect((await pg.query('SELECT count(*)::int AS n FROM par_src.bulk')).rows[0].n).toBe(2000);
@@ -187,7 +158,7 @@ test('a group inserting 2,000 rows into one PostgreSQL table takes the COPY path
   await pg.query(`CREATE FUNCTION ${SRC}.note_bulk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO ${SRC}.bulk_log VALUES (left(current_query(), 4)); RETURN NULL; END $$`);
   await pg.query(`CREATE TRIGGER note_bulk AFTER INSERT ON ${SRC}.bulk FOR EACH STATEMENT EXECUTE FUNCTION ${SRC}.note_bulk()`);
   await pg.query('DELETE FROM synctl.dmhs_trxid_table WHERE siteid = 32');
-  const again = await runSynctl(['exec', '-c', pgCfg, '--from', '-'], cap.stdout);
+  const again = await runSynctl(['exec', '-c', pgCfg, '--from', '-'], frames);
   expectExitOk(again, 'exec again');
   expect(again.stderr).not.toMatch(/ WARN | ERROR /);
   expectExitOk(await runSynctl(['verify', '-c', pgCfg, `SCH.NAME='${SRC}' AND TAB.NAME='bulk'`]), 'verify again');

@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { captureFrames } from '../support/offline-capture';
+import { writeSite } from '../support/site';
 import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
 
 const SRC = 'pol';
@@ -24,21 +26,13 @@ let dir: string;
 let frames: Buffer;
 const pgs = new Map<number, Client>();
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
 function config(policy: number): string {
-  const m = harness().mariadb;
-  const p = harness().postgres;
-  const file = path.join(dir, `p${policy}.hs`);
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>25</siteid></base>
-  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
-    <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter></send></cpt>
-  <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${pgdb(policy)}</db_name>
-    <recv><stdio>1</stdio></recv><exec_policy>${policy}</exec_policy><exec_thr>1</exec_thr></exec></dmhs>`,
-  );
-  return file;
+  return writeSite(path.join(dir, `p${policy}.hs`), {
+    siteid: 25,
+    link: { stdio: true },
+    enable: [`${SRC}.*`],
+    exec: { engine: 'postgres', db: pgdb(policy), extra: `<exec_policy>${policy}</exec_policy><exec_thr>1</exec_thr>` },
+  });
 }
 
 async function rows(policy: number): Promise<string[]> {
@@ -87,9 +81,7 @@ beforeAll(async () => {
   await my.query('DELETE FROM t WHERE id = 5'); // missing on the targets
   await my.query('FLUSH BINARY LOGS');
   expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', config(0)]), 'copy DICT');
-  const cap = await runSynctl(['capture', '-c', config(0), '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, 'cap')]);
-  expectExitOk(cap, 'capture');
-  frames = cap.stdout;
+  frames = await captureFrames(config(0), path.join(dir, 'cap'), start);
 });
 
 afterAll(async () => {

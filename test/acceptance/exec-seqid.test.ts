@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { captureFrames } from '../support/offline-capture';
+import { writeSite } from '../support/site';
 import { expectExitOk, requireBuiltCli, runSynctl, SynctlProcess } from '../support/synctl-process';
 
 const SRC = 'seq_src';
@@ -17,21 +19,20 @@ let my: Connection;
 let pg: Client;
 let dir: string;
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
 function config(): string {
-  const m = harness().mariadb;
-  const p = harness().postgres;
-  const file = path.join(dir, 'site.hs');
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>27</siteid></base>
-  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
-    <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter></send></cpt>
-  <exec><db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${xml(p.password)}</db_pwd><db_name>${PGDB}</db_name>
-    <recv><stdio>1</stdio></recv></exec></dmhs>`,
-  );
-  return file;
+  return writeSite(path.join(dir, 'site.hs'), {
+    siteid: 27,
+    link: { stdio: true },
+    enable: [`${SRC}.*`],
+    exec: { engine: 'postgres', db: PGDB },
+  });
+}
+
+/** exec on no frames: it creates its system tables, DMHS_TABLE_SEQID with its gate row among them, and stops */
+async function execSystemTables(cfg: string): Promise<void> {
+  expectExitOk(await runSynctl(['exec', '-c', cfg, '--from', '-'], Buffer.alloc(0)), 'exec on no frames');
+  const gate = await pg.query('SELECT schema_name, table_name, pos, status FROM synctl.dmhs_table_seqid');
+  expect(gate.rows).toContainEqual({ schema_name: '', table_name: '', pos: '', status: 'gate' });
 }
 
 beforeAll(async () => {
@@ -66,26 +67,23 @@ test('exec waits for a loading table, then applies only the changes after its co
   await my.query("UPDATE t SET v = 'later' WHERE id = 3");
   await my.query('DELETE FROM t WHERE id = 1');
   await my.query('FLUSH BINARY LOGS');
-  const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, 'cap')]);
-  expectExitOk(cap, 'capture');
+  const frames = await captureFrames(cfg, path.join(dir, 'cap'), start);
 
   // what a load would have written: the table as of copyAt, and its DMHS_TABLE_SEQID row, still loading
   await pg.query(`CREATE SCHEMA ${SRC}`);
   await pg.query(`CREATE TABLE ${SRC}.t (id integer PRIMARY KEY, v varchar(10))`);
   await pg.query(`CREATE TABLE ${SRC}.other (id integer PRIMARY KEY)`);
-  await pg.query('CREATE SCHEMA synctl');
-  await pg.query(`CREATE TABLE synctl.dmhs_table_seqid (schema_name varchar(256) NOT NULL, table_name varchar(256) NOT NULL, pos varchar(1024) NOT NULL,
-    status varchar(16) NOT NULL, chunks_done text, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, table_name))`);
+  await execSystemTables(cfg);
   await pg.query("INSERT INTO synctl.dmhs_table_seqid (schema_name, table_name, pos, status) VALUES ($1, 't', $2, 'loading')", [SRC, `binlog:${copyAt}`]);
 
   const exec = new SynctlProcess(['exec', '-c', cfg, '--from', '-'], { stdin: 'pipe' });
-  exec.child.stdin!.write(cap.stdout);
+  exec.child.stdin!.write(frames);
   await exec.waitForLog(/waiting for the initial load of seq_src\.t to finish/, 'exec did not wait');
   // nothing of t applied while it loads (other is not held back by t's load, but it shares the group)
   expect((await pg.query(`SELECT count(*)::int AS n FROM ${SRC}.t`)).rows[0].n).toBe(0);
   // the load finishes: rows as of copyAt, then 'done'
   await pg.query(`INSERT INTO ${SRC}.t VALUES (1, 'v1'), (2, 'changed'), (3, 'v3'), (4, 'v4'), (5, 'v5')`);
-  await pg.query("UPDATE synctl.dmhs_table_seqid SET status = 'done'");
+  await pg.query("UPDATE synctl.dmhs_table_seqid SET status = 'done' WHERE table_name = 't'");
   exec.child.stdin!.end();
   expect(await exec.exited).toBe(0);
   expect(exec.stderr).not.toMatch(/ WARN | ERROR /); // no conflict: nothing applied twice
@@ -105,10 +103,9 @@ test('a copy marking tables (gate row held) holds back the exec group; exec then
   const copyAt = await masterPos();
   await my.query("UPDATE g SET v = 'after' WHERE id = 3");
   await my.query('FLUSH BINARY LOGS');
-  const cap = await runSynctl(['capture', '-c', cfg, '--offline', `${harness().mariadb.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, 'cap-g')]);
-  expectExitOk(cap, 'capture');
+  const frames = await captureFrames(cfg, path.join(dir, 'cap-g'), start);
   await pg.query(`CREATE TABLE IF NOT EXISTS ${SRC}.g (id integer PRIMARY KEY, v varchar(10))`);
-  await pg.query("INSERT INTO synctl.dmhs_table_seqid (schema_name, table_name, pos, status) VALUES ('', '', '', 'gate') ON CONFLICT DO NOTHING");
+  await execSystemTables(cfg);
   // this capture numbers its frames from 1 again: a fresh origin checkpoint, not a replay
   await pg.query('DELETE FROM synctl.dmhs_trxid_table');
 
@@ -119,7 +116,7 @@ test('a copy marking tables (gate row held) holds back the exec group; exec then
     await copy.query('BEGIN');
     await copy.query("SELECT 1 FROM synctl.dmhs_table_seqid WHERE schema_name = '' AND table_name = '' FOR UPDATE");
     exec = new SynctlProcess(['exec', '-c', cfg, '--from', '-'], { stdin: 'pipe' });
-    exec.child.stdin!.write(cap.stdout);
+    exec.child.stdin!.write(frames);
     await exec.waitForLog(/applying to/, 'exec did not start');
     await new Promise((r) => setTimeout(r, 1500));
     // the group waits for the gate: nothing applied before the mark is visible
@@ -139,4 +136,31 @@ test('a copy marking tables (gate row held) holds back the exec group; exec then
   }
   const got = await pg.query<{ t: string }>(`SELECT g::text AS t FROM ${SRC}.g g ORDER BY id`);
   expect(got.rows.map((r) => r.t)).toEqual(['(1,v1)', '(2,v2)', '(3,after)']);
+});
+
+test("execs starting together on a new target create exec's tables once, without failing each other", async () => {
+  const { openApplyTarget } = await import('../../src/dialect/apply-target.js');
+  const { createSystemTables } = await import('../../src/exec/target.js');
+  for (const engine of ['postgres', 'mariadb'] as const) {
+    const h = engine === 'postgres' ? harness().postgres : harness().mariadb;
+    const exec = {
+      db: { dbType: engine === 'postgres' ? ('PG' as const) : ('MARIADB' as const), server: h.host, port: h.port, user: h.user, password: h.password, database: engine === 'postgres' ? PGDB : '' },
+      zeroDate: null,
+      sysSchema: 'race_sys',
+      typeMap: [],
+    };
+    const targets = await Promise.all([1, 2, 3].map(() => openApplyTarget(exec)));
+    try {
+      for (let round = 0; round < 5; round++) {
+        await targets[0]!.run([engine === 'postgres' ? 'DROP SCHEMA IF EXISTS race_sys CASCADE' : 'DROP DATABASE IF EXISTS race_sys']);
+        // concurrent CREATE ... IF NOT EXISTS fails one of them on PostgreSQL: it tries again
+        await Promise.all(targets.map((t) => createSystemTables(t)));
+        const gate = await targets[0]!.query(targets[0]!.system.readTableSeqids());
+        expect({ engine, round, rows: gate.length }).toEqual({ engine, round, rows: 1 });
+      }
+    } finally {
+      await targets[0]!.run([engine === 'postgres' ? 'DROP SCHEMA IF EXISTS race_sys CASCADE' : 'DROP DATABASE IF EXISTS race_sys']);
+      for (const t of targets) await t.close();
+    }
+  }
 });

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Client } from 'pg';
 import { createDatabase, dropDatabase, harness, mariaConnect, pgConnect } from '../harness';
+import { captureFrames } from '../support/offline-capture';
+import { writeSite, type Engine } from '../support/site';
 import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
 
 const SRC = 'ex_src';
@@ -22,52 +24,38 @@ let dir: string;
 const MY_TABLE = `CREATE TABLE %s.types (
   id INT PRIMARY KEY, u BIGINT UNSIGNED, amount DECIMAL(12,2), f FLOAT, d DOUBLE, flag TINYINT(1), small SMALLINT,
   note VARCHAR(40), latin VARCHAR(20) CHARACTER SET latin1, at DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, dt DATE,
-  tm TIME(3), raw BLOB, b BIT(5), j JSON, e ENUM('small','large'), y YEAR, fixed CHAR(5)) CHARACTER SET utf8mb4`;
+  tm TIME(3), raw BLOB, b BIT(5), j JSON, e ENUM('small','large'), y YEAR, fixed CHAR(5), i4 INET4, i6 INET6) CHARACTER SET utf8mb4`;
 
 const PG_TABLE = `CREATE TABLE %s (
   id integer PRIMARY KEY, u numeric(20), amount numeric(12,2), f real, d double precision, flag boolean, small smallint,
   note varchar(40), latin varchar(20), at timestamp(6), ts timestamptz(6), dt date,
-  tm time(3), raw bytea, b bit varying(5), j jsonb, e text, y smallint, fixed char(5))`;
+  tm time(3), raw bytea, b bit varying(5), j jsonb, e text, y smallint, fixed char(5), i4 inet, i6 inet)`;
 
 /** Source rows (MariaDB literals) and how PostgreSQL stores the same values written directly. */
 const ROWS: { my: string; pg: string }[] = [
   {
-    my: "1, 18446744073709551615, -1234567890.12, 0.1, 0.1, 1, -32768, 'héllo ✓ 😀', 'café', '2026-11-21 10:00:00.123456', '2026-11-21 10:00:00.000001', '2024-02-29', '23:59:59.999', X'00FF10', b'10101', '{\"b\": [1, 2.50, null], \"a\": \"x\"}', 'large', 2155, 'ab'",
-    pg: "1, 18446744073709551615, -1234567890.12, 0.1, 0.1, true, -32768, 'héllo ✓ 😀', 'café', '2026-11-21 10:00:00.123456', '2026-11-21 10:00:00.000001+00', '2024-02-29', '23:59:59.999', '\\x00ff10', B'10101', '{\"b\": [1, 2.50, null], \"a\": \"x\"}', 'large', 2155, 'ab'",
+    my: "1, 18446744073709551615, -1234567890.12, 0.1, 0.1, 1, -32768, 'héllo ✓ 😀', 'café', '2026-11-21 10:00:00.123456', '2026-11-21 10:00:00.000001', '2024-02-29', '23:59:59.999', X'00FF10', b'10101', '{\"b\": [1, 2.50, null], \"a\": \"x\"}', 'large', 2155, 'ab', '10.0.0.1', '::ffff:1.2.3.4'",
+    pg: "1, 18446744073709551615, -1234567890.12, 0.1, 0.1, true, -32768, 'héllo ✓ 😀', 'café', '2026-11-21 10:00:00.123456', '2026-11-21 10:00:00.000001+00', '2024-02-29', '23:59:59.999', '\\x00ff10', B'10101', '{\"b\": [1, 2.50, null], \"a\": \"x\"}', 'large', 2155, 'ab', '10.0.0.1', '::ffff:1.2.3.4'",
   },
   {
-    my: "2, 0, 0.00, -3.4028235e38, 1.7976931348623157e308, 0, 0, '', 'x''y', '1000-01-01 00:00:00', '1970-01-01 00:00:01', '0000-00-00', '00:00:00', X'', b'00000', '[]', 'small', 1901, 'abcde'",
-    pg: "2, 0, 0.00, -3.4028235e38, 1.7976931348623157e308, false, 0, '', 'x''y', '1000-01-01 00:00:00', '1970-01-01 00:00:01+00', NULL, '00:00:00', '\\x', B'00000', '[]', 'small', 1901, 'abcde'",
+    my: "2, 0, 0.00, -3.4028235e38, 1.7976931348623157e308, 0, 0, '', 'x''y', '1000-01-01 00:00:00', '1970-01-01 00:00:01', '0000-00-00', '00:00:00', X'', b'00000', '[]', 'small', 1901, 'abcde', '0.0.0.0', '2001:db8::ff00:42:8329'",
+    pg: "2, 0, 0.00, -3.4028235e38, 1.7976931348623157e308, false, 0, '', 'x''y', '1000-01-01 00:00:00', '1970-01-01 00:00:01+00', NULL, '00:00:00', '\\x', B'00000', '[]', 'small', 1901, 'abcde', '0.0.0.0', '2001:db8::ff00:42:8329'",
   },
   {
-    my: '3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL',
-    pg: '3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL',
+    my: '3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL',
+    pg: '3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL',
   },
 ];
 
-function siteConfig(name: string, exec: string, extra = ''): string {
-  const m = harness().mariadb;
-  const file = path.join(dir, `${name}.hs`);
-  const pwd = (p: string) => p.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>21</siteid></base>
-  <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${pwd(m.password)}</db_pwd>
-    <ddl_mask>0</ddl_mask>
-    <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter><map><item>${SRC}.* == ${DST}.*</item></map></send></cpt>
-  <exec>${exec}<recv><stdio>1</stdio></recv>${extra}</exec></dmhs>`,
-  );
-  return file;
-}
-
-function pgExec(): string {
-  const p = harness().postgres;
-  return `<db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${p.port}</db_port><db_user>${p.user}</db_user><db_pwd>${p.password}</db_pwd><db_name>${PGDB}</db_name>`;
-}
-
-function mariaExec(): string {
-  const m = harness().mariadb;
-  return `<db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${m.password.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</db_pwd>`;
+function siteConfig(name: string, engine: Engine): string {
+  return writeSite(path.join(dir, `${name}.hs`), {
+    siteid: 21,
+    cpt: '<ddl_mask>0</ddl_mask>',
+    link: { stdio: true },
+    enable: [`${SRC}.*`],
+    map: `${SRC}.* == ${DST}.*`,
+    exec: engine === 'postgres' ? { engine, db: PGDB } : { engine },
+  });
 }
 
 beforeAll(async () => {
@@ -101,7 +89,6 @@ async function pgRows(table: string): Promise<string[]> {
 }
 
 test('MariaDB to PostgreSQL and to MariaDB: every value as the target stores it written directly; a replay changes nothing', async () => {
-  const m = harness().mariadb;
   for (const r of ROWS) await my.query(`INSERT INTO ${SRC}.types VALUES (${r.my})`);
   for (const r of ROWS) await pg.query(`INSERT INTO ${DST}.types_ref VALUES (${r.pg})`);
   // changes after the inserts: an update of some columns, a key change, a delete, one more insert
@@ -114,20 +101,19 @@ test('MariaDB to PostgreSQL and to MariaDB: every value as the target stores it 
   await my.query(`DELETE FROM ${SRC}.types WHERE id = 4`);
   await my.query('FLUSH BINARY LOGS');
 
-  const pgConfig = siteConfig('to-pg', pgExec());
+  const pgConfig = siteConfig('to-pg', 'postgres');
   const dict = await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', pgConfig]);
   expectExitOk(dict, 'copy DICT');
-  const cap = await runSynctl(['capture', '-c', pgConfig, '--offline', `${m.binlogBasename}.index`, '--to', '-', '--state', path.join(dir, 'cap-state')]);
-  expectExitOk(cap, 'capture');
-  expect(cap.stdout.length).toBeGreaterThan(0);
+  const frames = await captureFrames(pgConfig, path.join(dir, 'cap-state'));
+  expect(frames.length).toBeGreaterThan(0);
 
-  const toPg = await runSynctl(['exec', '-c', pgConfig, '--from', '-'], cap.stdout);
+  const toPg = await runSynctl(['exec', '-c', pgConfig, '--from', '-'], frames);
   expectExitOk(toPg, 'exec to PostgreSQL');
   expect(toPg.stderr).not.toMatch(/WARN|ERROR/);
   expect(await pgRows('types')).toEqual(await pgRows('types_ref'));
 
   // the same frames again: exec's checkpoint (DMHS_TRXID_TABLE) skips every one
-  const again = await runSynctl(['exec', '-c', pgConfig, '--from', '-'], cap.stdout);
+  const again = await runSynctl(['exec', '-c', pgConfig, '--from', '-'], frames);
   expectExitOk(again, 'exec replay');
   expect(again.stderr).not.toMatch(/WARN|ERROR/);
   expect(await pgRows('types')).toEqual(await pgRows('types_ref'));
@@ -137,9 +123,9 @@ test('MariaDB to PostgreSQL and to MariaDB: every value as the target stores it 
   expect(Number(ck.rows[0]!.trx_count)).toBe(ROWS.length + 4);
 
   // MariaDB to MariaDB: verify proves the target equals the source
-  const myConfig = siteConfig('to-maria', mariaExec());
+  const myConfig = siteConfig('to-maria', 'mariadb');
   fs.mkdirSync(path.join(dir, 'DICT'), { recursive: true });
-  const toMy = await runSynctl(['exec', '-c', myConfig, '--from', '-'], cap.stdout);
+  const toMy = await runSynctl(['exec', '-c', myConfig, '--from', '-'], frames);
   expectExitOk(toMy, 'exec to MariaDB');
   expect(toMy.stderr).not.toMatch(/WARN|ERROR/);
   const v = await runSynctl(['verify', '-c', myConfig, `SCH.NAME='${SRC}'`]);

@@ -1,7 +1,8 @@
 /**
  * SQL Server, live: MariaDB changes captured (offline, over a pipe) and applied by exec to
  * the SQL Server at MSSQL_URL, then `synctl verify` must find MariaDB and SQL Server equal,
- * and a replay of the same frames must change nothing (exactly once).
+ * and a replay of the same frames must change nothing (exactly once). Then copy loads a
+ * table into SQL Server by bulk load and exec applies large groups by its bulk path.
  *
  * Runs only when MSSQL_URL is set: mssql://user:password@host:1433/database
  * (?trustServerCertificate=true for a server with a self-signed certificate). No SQL Server
@@ -14,7 +15,7 @@ import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { ConnectionPool } from 'mssql';
 import { loadMssql } from '../../src/dialect/mssql/mssql-session';
-import { createDatabase, dropDatabase, harness, mariaConnect } from '../harness';
+import { binlogEnd, createDatabase, dropDatabase, harness, mariaConnect } from '../harness';
 import { expectExitOk, requireBuiltCli, runSynctl } from '../support/synctl-process';
 
 const MSSQL_URL = process.env['MSSQL_URL'];
@@ -57,12 +58,12 @@ live('SQL Server live (MSSQL_URL set)', () => {
 
   const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-  function siteConfig(): string {
+  function siteConfig(siteid = 23): string {
     const m = harness().mariadb;
-    const file = path.join(dir, 'to-mssql.hs');
+    const file = path.join(dir, `to-mssql-${siteid}.hs`);
     fs.writeFileSync(
       file,
-      `<dmhs><base><siteid>23</siteid></base>
+      `<dmhs><base><siteid>${siteid}</siteid></base>
   <cpt><db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>
     <ddl_mask>0</ddl_mask>
     <send><stdio>1</stdio><filter><enable><item>${SRC}.*</item></enable></filter><map><item>${SRC}.* == ${DST}.*</item></map></send></cpt>
@@ -92,7 +93,9 @@ live('SQL Server live (MSSQL_URL set)', () => {
     }).connect();
     await pool.request().batch(`ALTER DATABASE [${ms.database}] SET ALLOW_SNAPSHOT_ISOLATION ON`);
     await pool.request().batch(`IF OBJECT_ID(N'[${DST}].[orders]', 'U') IS NOT NULL DROP TABLE [${DST}].[orders]`);
-    await pool.request().batch(`IF OBJECT_ID(N'[synctl].[DMHS_TRXID_TABLE]', 'U') IS NOT NULL DELETE FROM [synctl].[DMHS_TRXID_TABLE] WHERE SITEID = 23`);
+    await pool.request().batch(`IF OBJECT_ID(N'[${DST}].[bulk]', 'U') IS NOT NULL DROP TABLE [${DST}].[bulk]`);
+    await pool.request().batch(`IF OBJECT_ID(N'[synctl].[DMHS_TRXID_TABLE]', 'U') IS NOT NULL DELETE FROM [synctl].[DMHS_TRXID_TABLE] WHERE SITEID IN (23, 24)`);
+    await pool.request().batch(`IF OBJECT_ID(N'[synctl].[DMHS_TABLE_SEQID]', 'U') IS NOT NULL DELETE FROM [synctl].[DMHS_TABLE_SEQID] WHERE SCHEMA_NAME = N'${DST}'`);
     await pool.request().batch(`IF SCHEMA_ID(N'${DST}') IS NULL EXEC(N'CREATE SCHEMA [${DST}]')`);
     await pool
       .request()
@@ -139,5 +142,42 @@ live('SQL Server live (MSSQL_URL set)', () => {
 
     const v = await runSynctl(['verify', '-c', config, `SCH.NAME='${SRC}'`, '--json']);
     expect({ code: v.code, err: v.stderr }).toEqual({ code: 0, err: expect.any(String) });
+  });
+
+  test('copy CREATE|INSERT|INDEX bulk loads a table (exact values; the (max) index left out with a warning); exec bulk loads a 600-row group, and a duplicate sends one change by change', async () => {
+    const m = harness().mariadb;
+    await my.query(
+      `CREATE TABLE ${SRC}.bulk (id INT PRIMARY KEY, amount DECIMAL(38,2), u BIGINT UNSIGNED, note VARCHAR(40), body TEXT, at DATETIME(6), ts TIMESTAMP(6) NULL, raw BLOB, KEY k_note (note), KEY k_body (body(20))) CHARACTER SET utf8mb4`,
+    );
+    const row = (id: number) => [id, `${id}23456789012345678901234567890.${String(id % 100).padStart(2, '0')}`, `${18446744073709551615n - BigInt(id)}`, `n'${id} é😀`, 'x'.repeat(id % 5000), `2026-11-21 10:00:00.${String(id).padStart(6, '0')}`, `2026-01-0${1 + (id % 9)} 00:00:00.000001`, Buffer.from([id & 255, 0, 255])];
+    await my.query(`INSERT INTO ${SRC}.bulk VALUES ?`, [Array.from({ length: 1200 }, (_, i) => row(i + 1))]);
+    const config = siteConfig(24);
+    expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${SRC}'`, 'DICT', '-c', config]), 'copy DICT');
+    const copy = await runSynctl(['copy', '0', `SCH.NAME='${SRC}' AND TAB.NAME='bulk'`, 'CREATE|INSERT|INDEX|ROWS|500', '-c', config]);
+    expectExitOk(copy, 'copy CREATE|INSERT|INDEX into SQL Server');
+    expect(copy.stderr).toMatch(/index k_body on \[ms_dst\]\.\[bulk\] left out: SQL Server cannot index body \(nvarchar\(max\)\)/);
+    const idx = await pool.request().query(`SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID(N'[${DST}].[bulk]') AND name IS NOT NULL ORDER BY name`);
+    expect(idx.recordset.map((r) => r['name'])).toEqual(expect.arrayContaining(['k_note']));
+    expect(idx.recordset.map((r) => r['name'])).not.toContain('k_body');
+    const seq = await pool.request().query(`SELECT STATUS, CHUNKS_DONE FROM [synctl].[DMHS_TABLE_SEQID] WHERE SCHEMA_NAME = N'${DST}' AND TABLE_NAME = N'bulk'`);
+    expect(seq.recordset[0]?.['STATUS']).toBe('done');
+    const exact = await pool.request().query(`SELECT CAST(amount AS varchar(50)) AS amount, CAST(u AS varchar(30)) AS u, note, CONVERT(varchar(30), at, 121) AS at FROM [${DST}].[bulk] WHERE id = 7`);
+    expect(exact.recordset[0]).toEqual({ amount: '723456789012345678901234567890.07', u: '18446744073709551608', note: "n'7 é😀", at: '2026-11-21 10:00:00.000007' });
+
+    // exec: one transaction of 600 inserts (the bulk path), then one of 600 with a row SQL Server has already
+    const start = await binlogEnd(my);
+    await my.query(`INSERT INTO ${SRC}.bulk VALUES ?`, [Array.from({ length: 600 }, (_, i) => row(2001 + i))]);
+    await my.query(`INSERT INTO ${SRC}.bulk VALUES ?`, [Array.from({ length: 600 }, (_, i) => row(3001 + i))]);
+    await my.query('FLUSH BINARY LOGS');
+    await pool.request().batch(`INSERT INTO [${DST}].[bulk] (id, note) VALUES (3300, N'already here')`);
+    const cap = await runSynctl(['capture', '-c', config, '--offline', `${m.binlogBasename}.index`, '--start', start, '--to', '-', '--state', path.join(dir, 'cap-bulk')]);
+    expectExitOk(cap, 'capture');
+    const run = await runSynctl(['exec', '-c', config, '--from', '-'], cap.stdout);
+    expectExitOk(run, 'exec bulk to SQL Server');
+    expect(run.stderr).toMatch(/key \(id=3300\).*the row already exists: overwritten with the source row/);
+    const n = await pool.request().query(`SELECT COUNT(*) AS n FROM [${DST}].[bulk]`);
+    expect(n.recordset[0]?.['n']).toBe(2400);
+    const v = await runSynctl(['verify', '-c', config, `SCH.NAME='${SRC}' AND TAB.NAME='bulk'`]);
+    expectExitOk(v, 'verify MariaDB -> SQL Server after copy and exec bulk');
   });
 });

@@ -566,8 +566,8 @@ describe('verify MariaDB -> PostgreSQL: a missing table created by --repair, BIT
       ['bits', 'bit varying(5)', false],
       ['big', 'bit varying(64)', false],
       ['data', 'bytea', false],
-      // MariaDB's JSON is LONGTEXT in its catalog: text, as `copy ... CREATE` makes it
-      ['doc', 'text', false],
+      // MariaDB's JSON (LONGTEXT with a json_valid CHECK in its catalog): jsonb, as `copy ... CREATE` makes it
+      ['doc', 'jsonb', false],
     ]);
     expect((await verifyRun(config, cond('t_made'))).code).toBe(0);
     // the created table holds what replication would have written

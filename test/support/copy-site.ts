@@ -2,26 +2,15 @@
  * Copy tests' helpers: a site config mapping a MariaDB source schema to a target engine,
  * and `synctl copy` / `synctl verify` run in-process with their reports.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { copyCommand } from '../../src/cli/commands/copy';
 import { verifyCommand } from '../../src/cli/commands/verify';
 import type { LoadReport } from '../../src/load/load';
 import type { VerifyReport } from '../../src/verify/types';
 import { harness } from '../harness';
+import { writeSite, type Engine } from './site';
 
-export type TargetKind = 'mariadb' | 'postgres';
-
-const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-export function dbXml(engine: TargetKind, db: string): string {
-  const h = harness();
-  const c = engine === 'mariadb' ? h.mariadb : h.postgres;
-  return (
-    `<db_type>${engine === 'mariadb' ? 'MARIADB' : 'PG'}</db_type><db_server>${c.host}</db_server><db_port>${c.port}</db_port>` +
-    `<db_user>${xml(c.user)}</db_user><db_pwd>${xml(c.password)}</db_pwd><db_name>${db}</db_name>`
-  );
-}
+export type TargetKind = Engine;
 
 export interface CopySite {
   /** file name stem (unique per test file) */
@@ -33,20 +22,26 @@ export interface CopySite {
   /** the PostgreSQL database of a postgres target */
   readonly pgDb: string;
   readonly sysSchema: string;
-  /** extra XML inside the send (a <filter>) */
-  readonly filter?: string;
+  /** <filter><enable> items of the send */
+  readonly enable?: readonly string[];
+  /** exec's <type_map> items */
+  readonly typeMap?: readonly string[];
 }
 
+/** copy and verify open no link: the send's port is only there because a send needs one */
 export function writeCopySite(s: CopySite): string {
-  const file = path.join(harness().tmpDir, `${s.name}.hs`);
-  fs.writeFileSync(
-    file,
-    `<dmhs><base><siteid>3</siteid><mgr_port>15445</mgr_port></base>
-  <cpt>${dbXml('mariadb', s.src)}
-    <send><ip>127.0.0.1</ip><data_port>15446</data_port>${s.filter ?? ''}<map><item>${s.src}.* == ${s.dst}.*</item></map></send></cpt>
-  <exec>${dbXml(s.engine, s.engine === 'postgres' ? s.pgDb : s.src)}<sys_schema>${s.sysSchema}</sys_schema><recv><data_port>15447</data_port></recv></exec></dmhs>`,
-  );
-  return file;
+  return writeSite(path.join(harness().tmpDir, `${s.name}.hs`), {
+    siteid: 3,
+    srcDb: s.src,
+    link: { port: 15446 },
+    ...(s.enable ? { enable: s.enable } : {}),
+    map: `${s.src}.* == ${s.dst}.*`,
+    exec: {
+      engine: s.engine,
+      db: s.engine === 'postgres' ? s.pgDb : s.src,
+      extra: `<sys_schema>${s.sysSchema}</sys_schema>${s.typeMap ? `<type_map>${s.typeMap.map((i) => `<item>${i}</item>`).join('')}</type_map>` : ''}`,
+    },
+  });
 }
 
 /** `synctl copy` in-process (its table on stdout muted); fails unless it exits 0 */

@@ -19,8 +19,9 @@ export class SynctlProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(readonly args: readonly string[], opts: { stdin?: 'pipe' | 'ignore' } = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], cwd: ROOT });
+  /** `nodeArgs`: options for node itself (a heap limit, say); jest's process.env does not reach a child */
+  constructor(readonly args: readonly string[], opts: { stdin?: 'pipe' | 'ignore'; nodeArgs?: readonly string[] } = {}) {
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], cwd: ROOT });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d.toString();
       if (this.stderr.length > 200_000) this.stderr = this.stderr.slice(-100_000);
@@ -44,8 +45,8 @@ export class SynctlProcess {
 }
 
 /** Runs synctl to completion and returns its exit code and output. */
-export function runSynctl(args: readonly string[], input?: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  const p = new SynctlProcess(args, { stdin: input ? 'pipe' : 'ignore' });
+export function runSynctl(args: readonly string[], input?: Buffer, nodeArgs?: readonly string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  const p = new SynctlProcess(args, { stdin: input ? 'pipe' : 'ignore', ...(nodeArgs ? { nodeArgs } : {}) });
   const out: Buffer[] = [];
   p.child.stdout!.on('data', (d: Buffer) => out.push(d));
   if (input) p.child.stdin!.end(input);
@@ -63,4 +64,17 @@ export async function freePort(): Promise<number> {
 /** Asserts a finished run exited 0; on failure the message carries its stderr, which says why. */
 export function expectExitOk(run: { code: number | null; stderr: string }, what = 'synctl'): void {
   if (run.code !== 0) throw new Error(`${what} exited ${run.code}:\n${run.stderr}`);
+}
+
+/**
+ * `synctl verify` again every 2 s until it finds the target equal (exit 0); past `deadline`
+ * (Date.now() ms) fails with its output and `context` (a process log, say).
+ */
+export async function verifyUntilEqual(config: string, condition: string, deadline: number, context: () => string): Promise<void> {
+  let v = await runSynctl(['verify', '-c', config, condition]);
+  while (v.code !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 2000));
+    v = await runSynctl(['verify', '-c', config, condition]);
+  }
+  if (v.code !== 0) throw new Error(`target not equal to the source:\n${v.stdout.toString()}${v.stderr}\n${context()}`);
 }

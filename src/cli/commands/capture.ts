@@ -2,11 +2,13 @@ import * as path from 'node:path';
 import { CaptureState } from '../../capture/capture-state';
 import { transactionToJsonLines } from '../../capture/change-json';
 import { FrameBatcher } from '../../capture/frame-batcher';
+import { TimedPull } from '../../capture/timed-pull';
 import { withDdlSubject } from '../../capture/mysql/ddl-subject';
 import { captureLive } from '../../capture/mysql/live-capture';
 import { captureOffline, DictionaryView } from '../../capture/mysql/offline-capture';
 import { loadSiteConfig } from '../../config/load';
 import type { SendConfig } from '../../config/types';
+import { renameQualifiedTables } from '../../dialect/mysql/mysql-ddl-names';
 import { SQL_PREAMBLE, deleteSql, insertSql, truncateSql, updateSql } from '../../dialect/mysql/mysql-sql';
 import { DictStore, dictDirFor } from '../../dict/store';
 import { SynctlError, usageError } from '../../errors';
@@ -65,7 +67,7 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
     ckptIntervalSec = config.base.ckptInterval;
     db = config.cpt.db;
     send = config.cpt.send;
-    filter = compileSendFilter(config.cpt.send.filter, config.cpt.send.map, { itemPath: 'dmhs/cpt/send', log });
+    filter = compileSendFilter(config.cpt.send.filter, config.cpt.send.map, { itemPath: 'dmhs/cpt/send', log, renameDdlTables: renameQualifiedTables });
     ddl = config.cpt.ddlMask.trim() !== '0';
     dictDir ??= dictDirFor(opts.config);
     stateDir ??= path.join(path.dirname(path.resolve(opts.config)), '.synctl', `capture-${siteid}`);
@@ -131,7 +133,10 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
     if (!b || !link) return;
     await state?.willSend(b.frame.seq, b.position);
     sentPositions.set(b.frame.seq, b.position);
+    const t0 = Date.now();
     await link.send(b.frame, b.position);
+    // what end-to-end lag is made of, for --debug
+    if (Date.now() - t0 > SLOW_MS) log.debug(`frame ${b.frame.seq}: ${link.name} took ${Date.now() - t0} ms to take it`);
     lastSent = { seq: b.frame.seq, position: b.position };
   };
   let count = 0;
@@ -168,26 +173,22 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
         ...(start && start.kind === 'binlog' ? { start: { file: start.file, pos: start.pos }, gtid: start.gtid } : {}),
         ...(tableAllowed ? { tableAllowed } : {}),
       });
-  const it = source[Symbol.asyncIterator]();
-  const IDLE = Symbol('idle');
+  const pull = new TimedPull(source[Symbol.asyncIterator](), abort.signal);
   /** the longest a captured transaction waits in a batch while the source stays busy (lag) */
   const MAX_BATCH_WAIT_MS = 100;
-  const STOP = Symbol('stop');
-  const stopped = new Promise<typeof STOP>((r) => abort.signal.addEventListener('abort', () => r(STOP), { once: true }));
+  /** a send or checkpoint slower than this is logged (--debug) */
+  const SLOW_MS = 200;
   let lastCheckpoint = Date.now();
   let partsOut = false;
   try {
-    let next = it.next();
     for (;;) {
       // a live source goes quiet: send what is batched after 50 ms without a new transaction
-      const idle = new Promise<typeof IDLE>((r) => setTimeout(() => r(IDLE), 50).unref());
-      const r = await Promise.race([next, idle, stopped]);
-      if (r === STOP) break;
-      if (r === IDLE) {
+      const r = await pull.take(50);
+      if (r === 'stop') break;
+      if (r === 'idle') {
         await sendFrame(batcher.flush());
       } else {
         if (r.done) break;
-        next = it.next();
         const raw = withDdlSubject(r.value);
         let tx: Transaction | undefined = filter ? filter.apply(raw) : raw;
         // the last part of a transaction whose earlier parts went out must go too: it commits them
@@ -205,7 +206,9 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
         }
       }
       if (state && acked.position && Date.now() - lastCheckpoint > ckptIntervalSec * 1000) {
+        const t0 = Date.now();
         await state.commit(acked);
+        if (Date.now() - t0 > SLOW_MS) log.debug(`checkpoint took ${Date.now() - t0} ms`);
         lastCheckpoint = Date.now();
       }
     }

@@ -1,11 +1,13 @@
 /**
  * `synctl copy <n> "<condition>" <MASKS>` (DMHS COPY/LOAD).
  *
- * For MySQL/MariaDB sources. DICT: read the source catalog of the matching tables in one
+ * For MySQL/MariaDB and PostgreSQL sources (PostgreSQL: the tables are read at the snapshot
+ * of the logical replication slot COPY creates for capture, see src/dialect/postgres/pg-slot.ts).
+ * DICT (MySQL/MariaDB sources): read the source catalog of the matching tables in one
  * consistent read, save one dictionary version per table at the binlog position of that
  * read (DICT/ beside the config). CREATE, DROP, TRUNCATE, DELETE, INSERT, REPLACE, UPDATE,
  * INDEX, CONTINUE, THREAD, ROWS, GROUP, WHERE, AS, TRYTIMES, NOLOCK, LSN: the initial load into the exec side's target
- * (src/load); BACKUP: the same engine through mariadb-dump | mariadb. Masks not implemented yet are refused up front, before anything is done.
+ * (src/load); BACKUP: the same engine through mariadb-dump | mariadb, or pg_dump | psql. Masks not implemented yet are refused up front, before anything is done.
  */
 import Table from 'cli-table3';
 import mysql from 'mysql2/promise';
@@ -13,8 +15,14 @@ import { loadSiteConfig } from '../../config/load';
 import type { CptConfig } from '../../config/types';
 import { SynctlError } from '../../errors';
 import { logger } from '../../log';
-import { formatPosition } from '../../model/position';
-import { parseCondition } from '../../dict/condition';
+import { formatPosition, parsePosition, type Position } from '../../model/position';
+import { parseCondition, type Condition } from '../../dict/condition';
+import type { DictionaryEntry } from '../../dict/entry';
+import { introspectPg } from '../../dict/pg-introspect';
+import { PgLoadSource } from '../../dialect/postgres/pg-source';
+import { connectPg } from '../../dialect/postgres/pg-slot';
+import type { LoadSource } from '../../load/load-source';
+import { mysqlLoadSource } from '../../load/mysql-load-source';
 import { parseCopyMasks, type CopyMasks } from '../../dict/copy-masks';
 import { introspectMysql } from '../../dict/mysql-introspect';
 import { DictStore, dictDirFor } from '../../dict/store';
@@ -68,8 +76,12 @@ export async function copyCommand(opts: CopyOptions): Promise<number> {
     throw new SynctlError('USAGE', `COPY ${opts.sendIndex}: ${opts.config} has no send ${opts.sendIndex} under <cpt> (use 0 or ${cpt.send.index})`);
   }
   const dbType = cpt.db.dbType;
-  if (dbType !== 'MYSQL' && dbType !== 'MARIADB') {
-    throw new SynctlError('USAGE', `COPY ${masks.text} for a ${dbType} source is not implemented yet; only MYSQL and MARIADB sources work today`);
+  if (dbType === 'MSSQL') {
+    throw new SynctlError('USAGE', `COPY ${masks.text} for a ${dbType} source is not implemented yet; MYSQL, MARIADB and PG sources work today`);
+  }
+  if (dbType === 'PG' && masks.flags.has('DICT')) {
+    // PostgreSQL capture (to come) takes table definitions from the slot's stream itself
+    throw new SynctlError('USAGE', 'COPY DICT for a PG source is not implemented yet; only MYSQL and MARIADB sources work today');
   }
   const load = masks.masks.some((m) => LOAD_MASKS.includes(m));
   const exec = config.exec;
@@ -77,22 +89,62 @@ export async function copyCommand(opts: CopyOptions): Promise<number> {
     throw new SynctlError('USAGE', `${opts.config} has no <exec> element: COPY ${masks.masks.filter((m) => LOAD_MASKS.includes(m)).join('|')} writes to the exec side's target database`);
   }
 
-  const conn = await connect(cpt);
+  const src = dbType === 'PG' ? await openPgSource(cpt, condition) : await openMysqlSource(cpt, condition);
   try {
-    const snapshot = await introspectMysql(conn, condition, { source: dbType });
-    if (snapshot.entries.length === 0) {
+    if (src.entries.length === 0) {
       process.stderr.write(`synctl: no table matches ${opts.condition}\n`);
       return 1;
     }
-    if (masks.flags.has('DICT')) await saveDict(opts, snapshot);
+    if (masks.flags.has('DICT')) await saveDict(opts, src);
     if (!load || exec === undefined) return 0;
-    const report = await runLoad({ cpt, exec, condition, masks, sourceConn: conn, entries: snapshot.entries });
+    const report = await runLoad({ cpt, exec, condition, masks, source: src.source, entries: src.entries });
     opts.onReport?.(report);
     if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
     else printReport(report);
     return 0;
   } finally {
+    await src.close();
+  }
+}
+
+/** The source's catalog (entries, the position it was read at) and its LoadSource. */
+interface OpenedSource {
+  readonly entries: DictionaryEntry[];
+  readonly position: Position;
+  readonly source: LoadSource;
+  close(): Promise<void>;
+}
+
+async function openMysqlSource(cpt: CptConfig, condition: Condition): Promise<OpenedSource> {
+  const conn = await connect(cpt);
+  try {
+    const snapshot = await introspectMysql(conn, condition, { source: cpt.db.dbType });
+    return { entries: snapshot.entries, position: snapshot.position, source: mysqlLoadSource(cpt, conn), close: () => conn.end().catch(() => undefined) };
+  } catch (e) {
     await conn.end().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** PostgreSQL: the catalog read at the current WAL position (DDL during a copy is not supported). */
+async function openPgSource(cpt: CptConfig, condition: Condition): Promise<OpenedSource> {
+  const client = await connectPg(cpt.db, { application_name: 'synctl copy' });
+  const source = new PgLoadSource(cpt, client);
+  try {
+    const position = parsePosition(await source.currentPosition());
+    const { entries } = await introspectPg(client, condition, 'PG');
+    return {
+      entries,
+      position,
+      source,
+      close: async () => {
+        await source.close();
+        await client.end().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
   }
 }
 
@@ -108,7 +160,7 @@ function printReport(r: LoadReport): void {
   if (r.skipped.length > 0) process.stdout.write(`not replicated by the send's filter, skipped: ${r.skipped.join(', ')}\n`);
 }
 
-async function saveDict(opts: CopyOptions, snapshot: Awaited<ReturnType<typeof introspectMysql>>): Promise<void> {
+async function saveDict(opts: CopyOptions, snapshot: Pick<OpenedSource, 'entries' | 'position'>): Promise<void> {
   const store = new DictStore(opts.dictDir ?? dictDirFor(opts.config));
   const t = new Table({ head: ['schema', 'table', 'columns', 'key', 'dictionary'], style: STYLE });
   let written = 0;

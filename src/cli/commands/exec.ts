@@ -117,6 +117,9 @@ function newStats(): ApplyStats {
 }
 
 /** One connection's worth of applying: open the target and the link, apply until the input ends or a stop. */
+/** a group slower than this from its flush to its commit is logged (--debug) */
+const SLOW_GROUP_MS = 300;
+
 async function applyUntilStopped(
   exec: ExecConfig,
   recv: Pick<RecvConfig, 'source' | 'gateway' | 'tls'>,
@@ -157,10 +160,16 @@ async function applyUntilStopped(
         while (applying.length > 0) await applying.shift();
       };
       const startFlush = async () => {
+        const t0 = Date.now();
         while (applying.length >= targets.length) await applying.shift();
+        const t1 = Date.now();
+        const ops = applier.pendingOps;
         const p = applier.flush().then((acks) => {
           for (const [origin, a] of acks) link.ack(origin, a.seq, a.position);
           progress.tick();
+          // what end-to-end lag is made of, for --debug
+          const t2 = Date.now();
+          if (t2 - t0 > SLOW_GROUP_MS) log.debug(`group of ${ops} operations: waited ${t1 - t0} ms for a connection, applied and committed in ${t2 - t1} ms`);
         });
         p.catch(() => undefined); // surfaced when awaited
         applying.push(p);

@@ -1,4 +1,5 @@
 import { SynctlError } from '../../errors';
+import { logger } from '../../log';
 import { type DdlContext, type DdlParts, MYSQL_OPAQUE_TYPES, type Qualified, isFalseText, isNumberText, readMysqlDefault, readMysqlType, renderMysqlDdl } from '../ddl-render';
 import type { ColumnDef, DdlStatement, IndexDef } from '../mysql/mysql-ddl-parse';
 import { mssqlQuoteIdent as q, mssqlString } from './mssql-sql';
@@ -114,9 +115,27 @@ export function mssqlDefault(def: string, type: string): string | undefined {
   return mssqlString(text);
 }
 
+/**
+ * A MySQL DEFAULT for a column whose type is not known here (ALTER COLUMN SET DEFAULT), in
+ * a form SQL Server converts to the column's type itself: an unquoted number stays a bare
+ * number (int, decimal, float, bit and string columns all take it), anything else an
+ * N'...' string; CURRENT_TIMESTAMP (MySQL allows it only on temporal columns) becomes
+ * SYSUTCDATETIME(), which converts to datetime2, datetimeoffset, date and time.
+ */
+function mssqlDefaultUntyped(def: string): string | undefined {
+  const d = readMysqlDefault(def);
+  if (d === undefined) return undefined;
+  if (d.kind === 'null') return 'NULL';
+  if (d.kind === 'currentTimestamp') return 'SYSUTCDATETIME()';
+  return !def.startsWith("'") && isNumberText(d.text) ? d.text : mssqlString(d.text);
+}
+
 export type MssqlDdlContext = DdlContext;
 
 const qualified = (t: Qualified): string => `${q(t.schema)}.${q(t.table)}`;
+export { qualified as mssqlQualified };
+
+const log = logger('mssql-ddl');
 
 /** A statement run through EXEC, so it may declare its own variables (several can share one batch). */
 const exec = (sql: string): string => `EXEC(${mssqlString(sql)})`;
@@ -165,8 +184,40 @@ const pkName = (t: Qualified): string => q(`PK_${t.table}`.slice(0, 128));
 /** MySQL names an unnamed index after its first column. */
 const indexName = (idx: Pick<IndexDef, 'name' | 'columns'>): string => (idx.name ?? idx.columns[0] ?? 'idx').slice(0, 128);
 
-/** max types cannot be index keys in SQL Server. */
-const indexable = (type: string | undefined): boolean => type === undefined || !/\(max\)$/.test(type);
+/** (max) types cannot be index keys in SQL Server (and T-SQL has no prefix index to fall back on). */
+const indexable = (type: string): boolean => !/\(max\)$/.test(type);
+
+/** A column that cannot be an index key, as sys.columns shows it: (max), or text, ntext, image, xml. */
+const UNINDEXABLE_COLUMN = '(max_length = -1 OR system_type_id IN (34, 35, 99, 241))';
+
+/**
+ * CREATE INDEX unless the table has an index of that name. A key column of a (max) type
+ * would make SQL Server refuse the statement (and with it the DDL): when the column types
+ * are known here (a table being created) the index is left out with a warning; when they
+ * are not (ADD INDEX on a table that exists) the statement asks sys.columns and PRINTs a
+ * 'synctl:' message instead of creating it, which the session logs as a warning.
+ */
+function createIndex(t: Qualified, idx: IndexDef, typeOfColumn: (name: string) => string | undefined): string | undefined {
+  const name = indexName(idx);
+  const types = idx.columns.map(typeOfColumn);
+  const what = `index ${name} on ${qualified(t)}`;
+  const bad = idx.columns.filter((_, i) => types[i] !== undefined && !indexable(types[i]!));
+  if (bad.length > 0) {
+    log.warn(`${what} left out: SQL Server cannot index ${bad.map((c) => `${c} (${typeOfColumn(c)})`).join(', ')}`);
+    return undefined;
+  }
+  const object = `OBJECT_ID(${mssqlString(qualified(t))})`;
+  const create =
+    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = ${object} AND name = ${mssqlString(name)}) ` +
+    `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX ${q(name)} ON ${qualified(t)} (${idx.columns.map(q).join(', ')})`;
+  if (types.every((x) => x !== undefined)) return create;
+  const message = `synctl: ${what} left out: SQL Server cannot index a (max) column among ${idx.columns.join(', ')}`;
+  return `IF EXISTS (SELECT 1 FROM sys.columns WHERE object_id = ${object} AND name IN (${idx.columns.map(mssqlString).join(', ')}) AND ${UNINDEXABLE_COLUMN}) PRINT ${mssqlString(message)} ELSE ${create}`;
+}
+
+export function mssqlCreateSchema(schema: string): string {
+  return `IF SCHEMA_ID(${mssqlString(schema)}) IS NULL ${exec(`CREATE SCHEMA ${q(schema)}`)}`;
+}
 
 const MSSQL_PARTS: DdlParts = {
   engine: 'SQL Server',
@@ -179,14 +230,7 @@ const MSSQL_PARTS: DdlParts = {
     const create = `CREATE TABLE ${qualified(t)} (${defs.join(', ')})`;
     return ifNotExists ? `IF OBJECT_ID(${mssqlString(qualified(t))}, 'U') IS NULL ${create}` : create;
   },
-  createIndex: (t, idx, typeOfColumn) => {
-    if (!idx.columns.every((c) => indexable(typeOfColumn(c)))) return undefined; // (max) key parts
-    const name = indexName(idx);
-    return (
-      `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(${mssqlString(qualified(t))}) AND name = ${mssqlString(name)}) ` +
-      `CREATE ${idx.unique ? 'UNIQUE ' : ''}INDEX ${q(name)} ON ${qualified(t)} (${idx.columns.map(q).join(', ')})`
-    );
-  },
+  createIndex,
   dropIndex: (t, name) => `DROP INDEX IF EXISTS ${q(name)} ON ${qualified(t)}`,
   beforeDropColumn: (t, name) => [dropDefault(t, name)],
   renameColumn: (t, from, to) => `EXEC sp_rename ${mssqlString(`${qualified(t)}.${q(from)}`)}, ${mssqlString(to)}, 'COLUMN'`,
@@ -195,12 +239,11 @@ const MSSQL_PARTS: DdlParts = {
     `ALTER TABLE ${qualified(t)} ALTER COLUMN ${q(c.name)} ${type} ${c.nullable ? 'NULL' : 'NOT NULL'}`,
     ...addDefault(t, c.name, c.default !== undefined ? mssqlDefault(c.default, type) : undefined),
   ],
-  // the column's type is not known here: the default is read as for a string column
-  setDefault: (t, name, def) => [dropDefault(t, name), ...addDefault(t, name, def !== undefined ? mssqlDefault(def, 'nvarchar') : undefined)],
+  setDefault: (t, name, def) => [dropDefault(t, name), ...addDefault(t, name, def !== undefined ? mssqlDefaultUntyped(def) : undefined)],
   dropPrimaryKey,
   setSchema: (t, to) => `ALTER SCHEMA ${q(to)} TRANSFER ${qualified(t)}`,
   renameTo: (t, to) => [`EXEC sp_rename ${mssqlString(qualified(t))}, ${mssqlString(to)}`],
-  createSchema: (schema) => `IF SCHEMA_ID(${mssqlString(schema)}) IS NULL ${exec(`CREATE SCHEMA ${q(schema)}`)}`,
+  createSchema: (schema) => mssqlCreateSchema(schema),
 };
 
 /** The SQL Server statements for a parsed MySQL DDL statement, in order. */

@@ -19,10 +19,18 @@ export function mssqlErrorNumber(e: unknown): number | undefined {
   return typeof n === 'number' ? n : undefined;
 }
 
-/** 2627 PRIMARY KEY / UNIQUE constraint, 2601 unique index. */
+/**
+ * 2627 PRIMARY KEY / UNIQUE constraint, 2601 unique index. mssql raises the last of a
+ * request's errors and keeps the ones before it in precedingErrors: a bulk load's
+ * duplicate key counts there too.
+ */
 export function mssqlIsDuplicateKey(e: unknown): boolean {
-  const n = mssqlErrorNumber(e);
-  return n === 2627 || n === 2601;
+  const dup = (x: unknown): boolean => {
+    const n = mssqlErrorNumber(x);
+    return n === 2627 || n === 2601;
+  };
+  const preceding = (e as { precedingErrors?: unknown } | undefined)?.precedingErrors;
+  return dup(e) || (Array.isArray(preceding) && preceding.some(dup));
 }
 
 const LOST_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ENOTOPEN', 'ECONNRESET']);

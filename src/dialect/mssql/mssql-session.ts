@@ -6,9 +6,10 @@
  * a connection the pool silently replaced fails instead (mssql-batch.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { ConnectionPool, IResult, Request } from 'mssql';
+import type { ConnectionPool, IBulkOptions, IResult, Request, Table } from 'mssql';
 import type { DbConnection } from '../../config/types';
 import { SynctlError } from '../../errors';
+import { logger } from '../../log';
 
 /**
  * Certificate checking: on by default (tedious encrypts). A server with a self-signed
@@ -24,6 +25,10 @@ export interface MssqlSession {
   batch(sql: string): Promise<IResult<Record<string, unknown>>>;
   /** a request for streaming rows (rows as arrays) */
   request(): Request;
+  /** the mssql module (tables for bulk()) */
+  readonly sql: MssqlModule;
+  /** one bulk load (INSERT BULK) of `table` in the session, inside its open transaction if any */
+  bulk(table: Table, options: IBulkOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,11 +45,23 @@ export function sessionSetup(markHex: string): string {
   ].join(';\n');
 }
 
+const log = logger('mssql');
+
+/** A request's info messages (PRINT, severity <= 10): synctl's own logged as warnings, others ignored. */
+export function infoHandler(label: string): (m: { message?: string }) => void {
+  return (m) => {
+    if (m.message?.startsWith(SYNCTL_MESSAGE)) log.warn(`${label}: ${m.message.slice(SYNCTL_MESSAGE.length)}`);
+  };
+}
+
 export function mssqlLabel(db: DbConnection): string {
   return `mssql ${db.server}:${db.port}/${db.database || 'master'}`;
 }
 
-type MssqlModule = typeof import('mssql');
+export type MssqlModule = typeof import('mssql');
+
+/** PRINT messages of synctl's own statements (mssql-ddl.ts) start so; the session logs them as warnings. */
+export const SYNCTL_MESSAGE = 'synctl: ';
 
 /**
  * The driver, loaded on first use. mssql is CommonJS: Node's import() puts its exports on
@@ -85,7 +102,13 @@ export async function openMssqlSession(db: DbConnection, appName: string): Promi
   return {
     label,
     mark,
-    batch: (text) => pool.request().batch<Record<string, unknown>>(text),
+    batch: (text) => {
+      const r = pool.request();
+      r.on('info', infoHandler(label));
+      return r.batch<Record<string, unknown>>(text);
+    },
+    sql,
+    bulk: async (table, options) => void (await pool.request().bulk(table, options)),
     request: () => {
       const r = pool.request();
       r.arrayRowMode = true;

@@ -5,6 +5,10 @@ import type { VTable } from '../../verify/types';
 import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
 import { typeMapLookup, type TypeMapItem } from '../type-map';
 import type { ZeroDateRule } from '../zero-date';
+import type { Row } from '../../model/change';
+import type { BoundTable } from '../bound-table';
+import { BULK_OPTIONS, bulkColumns, bulkTable, mssqlBulkColumnsSql } from './mssql-bulk-table';
+import type { BulkColumnDef } from './mssql-bulk-values';
 import { countedBatch, parseCounts, sessionCheck, transactionCheck, transactionOpenAfter } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import { mysqlDdlToMssql } from './mssql-ddl';
@@ -53,6 +57,8 @@ class MssqlTarget implements ApplyTarget {
   readonly system;
   readonly label: string;
   private readonly tables = new Map<string, VTable[]>();
+  /** bulk columns per table and written columns (or why it is not bulk loaded), until invalidate */
+  private readonly bulkCols = new Map<string, BulkColumnDef[] | string>();
   private savepoints = 0;
   /** exec opened a transaction (BEGIN) that it has not ended: every batch checks it is still open */
   private inTransaction = false;
@@ -102,6 +108,27 @@ class MssqlTarget implements ApplyTarget {
     }
   }
 
+  /**
+   * A bulk load (INSERT BULK, mssql-bulk-table.ts) straight into the table, in the open
+   * transaction: all rows or, on a duplicate key (2627/2601, as a multi-row INSERT fails),
+   * none, and exec then applies the group change by change. A table the bulk path cannot
+   * write exactly (an IDENTITY column, a type without an exact conversion) gets the
+   * multi-row INSERT instead, with the same outcome.
+   */
+  async bulkInsert(t: BoundTable, rows: readonly Row[]): Promise<number> {
+    const indexes = t.columns.flatMap((c, i) => (c ? [i] : []));
+    const key = `${t.schema}\u0000${t.table}\u0000${indexes.join(',')}`;
+    let cols = this.bulkCols.get(key);
+    if (cols === undefined) this.bulkCols.set(key, (cols = bulkColumns(t, indexes, await this.query(mssqlBulkColumnsSql(t.schema, t.table)))));
+    if (typeof cols === 'string') return (await this.run([this.writer.insert(t, rows)]))[0]!;
+    const table = bulkTable(this.session.sql, `${mssqlQuoteIdent(t.schema)}.${mssqlQuoteIdent(t.table)}`, cols, indexes, rows, this.opts.zeroDate);
+    // the bulk runs in this session's open transaction, which must still be the one exec opened
+    await this.session.batch(`${sessionCheck(this.session.mark)}\n${transactionCheck()}`);
+    await this.session.bulk(table, BULK_OPTIONS);
+    // SET NOCOUNT ON leaves the bulk's DONE without a count: it loaded every row or failed
+    return rows.length;
+  }
+
   isDuplicateKey(e: unknown): boolean {
     return mssqlIsDuplicateKey(e);
   }
@@ -121,6 +148,7 @@ class MssqlTarget implements ApplyTarget {
 
   invalidate(): void {
     this.tables.clear();
+    this.bulkCols.clear();
   }
 
   copyTable(schema: string, table: string, copyName: string): string[] {

@@ -201,8 +201,21 @@ class Parser {
 
 const TYPE_WORDS = new Set(['UNSIGNED', 'SIGNED', 'ZEROFILL', 'PRECISION', 'VARYING']);
 
+/** MySQL's numeric type synonyms, named as the server itself names the column's type */
+const TYPE_SYNONYMS: ReadonlyMap<string, string> = new Map([
+  ['int1', 'tinyint'],
+  ['int2', 'smallint'],
+  ['int3', 'mediumint'],
+  ['middleint', 'mediumint'],
+  ['int4', 'int'],
+  ['int8', 'bigint'],
+  ['float4', 'float'],
+  ['float8', 'double'],
+]);
+
 function columnDef(p: Parser, name: string): ColumnDef {
-  let type = p.name().toLowerCase();
+  const written = p.name().toLowerCase();
+  let type = TYPE_SYNONYMS.get(written) ?? written;
   if (p.eatP('(')) type += `(${typeArgs(p)})`;
   while (p.peek()?.k === 'id' && TYPE_WORDS.has(p.peek()!.v.toUpperCase())) type += ` ${p.name().toLowerCase()}`;
   type = type.replace(' signed', '');

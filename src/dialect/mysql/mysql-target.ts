@@ -3,6 +3,7 @@ import type { DbConnection } from '../../config/types';
 import { SynctlError } from '../../errors';
 import { SEQID_GATE, type ApplyTarget, type ErrorRecord, type SystemTables, type TrxidRow } from '../../exec/target';
 import type { VColumn, VTable } from '../../verify/types';
+import { ddlSubject, parseMysqlDdl } from './mysql-ddl-parse';
 import { mysqlColumnKind } from './mysql-normalize';
 import { literal, MYSQL_PARTS, quoteIdent } from './mysql-sql';
 import { SqlWriter } from '../sql-writer';
@@ -125,14 +126,21 @@ class MysqlTarget implements ApplyTarget {
         WHERE ${match} AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME, ORDINAL_POSITION`,
       [schema],
     );
-    const byTable = new Map<string, { schema: string; table: string; columns: VColumn[]; key: string[] }>();
+    // exec orders a group's statements by them (parents' inserts first, children's deletes first)
+    const [refs] = await this.conn.query<RowDataPacket[]>(
+      `SELECT DISTINCT TABLE_SCHEMA AS s, TABLE_NAME AS t, REFERENCED_TABLE_SCHEMA AS rs, REFERENCED_TABLE_NAME AS rt FROM information_schema.KEY_COLUMN_USAGE
+        WHERE ${match} AND REFERENCED_TABLE_NAME IS NOT NULL AND NOT (REFERENCED_TABLE_SCHEMA = TABLE_SCHEMA AND REFERENCED_TABLE_NAME = TABLE_NAME)`,
+      [schema],
+    );
+    const byTable = new Map<string, { schema: string; table: string; columns: VColumn[]; key: string[]; references: { schema: string; table: string }[] }>();
     for (const r of cols) {
       let t = byTable.get(`${r.s}\0${r.t}`);
-      if (t === undefined) byTable.set(`${r.s}\0${r.t}`, (t = { schema: String(r.s), table: String(r.t), columns: [], key: [] }));
+      if (t === undefined) byTable.set(`${r.s}\0${r.t}`, (t = { schema: String(r.s), table: String(r.t), columns: [], key: [], references: [] }));
       const dt = String(r.dt);
       t.columns.push({ name: String(r.c), kind: mysqlColumnKind({ dataType: dt, columnType: String(r.ct) }), type: String(r.ct), ...(r.scale !== null ? { scale: Number(r.scale) } : {}) });
     }
     for (const r of keys) byTable.get(`${r.s}\0${r.t}`)?.key.push(String(r.c));
+    for (const r of refs) byTable.get(`${r.s}\0${r.t}`)?.references.push({ schema: String(r.rs), table: String(r.rt) });
     return [...byTable.values()];
   }
 
@@ -146,7 +154,19 @@ class MysqlTarget implements ApplyTarget {
     return [`CREATE TABLE ${copy} LIKE ${s}.${quoteIdent(table)}`, `INSERT INTO ${copy} SELECT * FROM ${s}.${quoteIdent(table)}`];
   }
 
-  ddl(schema: string, sql: string): string[] {
+  ddl(schema: string, sql: string, subject?: { schema: string; table: string }): string[] {
+    const { statement } = subject ? parseMysqlDdl(sql) : { statement: undefined };
+    const named = statement ? ddlSubject(statement) : undefined;
+    if (subject && named && named.table !== '') {
+      // an unqualified name the map renames at table level: run as written it would change the source's name
+      const s = named.schema ?? schema;
+      if (s.toLowerCase() !== subject.schema.toLowerCase() || named.table.toLowerCase() !== subject.table.toLowerCase()) {
+        throw new SynctlError(
+          'APPLY_SCHEMA',
+          `DDL names ${s}.${named.table} but the send's map sends that table to ${subject.schema}.${subject.table}: not run as written (it would change another table): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`,
+        );
+      }
+    }
     return [`USE ${quoteIdent(schema)}`, sql];
   }
 

@@ -22,6 +22,16 @@ test('type mapping MySQL -> PostgreSQL', () => {
   expect(pgTypeForMysql('json')).toBe('jsonb');
   expect(pgTypeForMysql('float')).toBe('real');
   expect(pgTypeForMysql('double')).toBe('double precision');
+  // MariaDB's address types: names with digits
+  expect(pgTypeForMysql('inet4')).toBe('inet');
+  expect(pgTypeForMysql('inet6')).toBe('inet');
+  expect(pgTypeForMysql('uuid')).toBe('uuid');
+});
+
+test("MySQL's numeric type synonyms map as the types they name", () => {
+  expect(toPg('CREATE TABLE s (a int1, b int2, c int3, d middleint, e int4 unsigned, f int8, g float4, h float8, i inet6, j inet4)')).toEqual([
+    `CREATE TABLE "app"."s" ("a" smallint, "b" smallint, "c" integer, "d" integer, "e" bigint, "f" bigint, "g" real, "h" double precision, "i" inet, "j" inet)`,
+  ]);
 });
 
 test('sysbench CREATE TABLE, with its versioned comment and inline keys', () => {

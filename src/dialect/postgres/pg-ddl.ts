@@ -10,8 +10,8 @@ import { pgQuoteIdent } from './postgres-normalize';
  * this file spells PostgreSQL's parts of it.
  */
 
-/** the characters of a type's base name: digits end it (so 'inet6' reads as 'inet') */
-const BASE_CHARS = 'a-z';
+/** the characters of a type's base name (MariaDB's inet4 and inet6 have digits) */
+const BASE_CHARS = 'a-z0-9_';
 
 /** The PostgreSQL type for a MySQL column type text ('int unsigned', 'varchar(40)', 'datetime(6)'). */
 export function pgTypeForMysql(type: string): string {
@@ -95,6 +95,22 @@ function pgDefault(def: string, pgType: string): string | undefined {
   return pgQuote(text);
 }
 
+/**
+ * A MySQL DEFAULT for a column whose type is not known here (ALTER COLUMN SET DEFAULT), as
+ * a literal PostgreSQL fits to the column's type itself: a quoted string or integer goes
+ * into text, numeric and temporal columns alike (and 0 or 1 into boolean); a bare fraction
+ * or exponent stays a number, which numeric and text columns take and an integer column
+ * rounds, as MySQL does. CURRENT_TIMESTAMP: MySQL allows it only on temporal columns.
+ */
+function pgDefaultUntyped(def: string): string | undefined {
+  const d = readMysqlDefault(def);
+  if (d === undefined) return undefined;
+  if (d.kind === 'null') return 'NULL';
+  if (d.kind === 'currentTimestamp') return 'CURRENT_TIMESTAMP';
+  const bare = !def.startsWith("'") && isNumberText(d.text) && !/^[+-]?\d+$/.test(d.text);
+  return bare ? d.text : pgQuote(d.text);
+}
+
 export type PgDdlContext = DdlContext;
 
 const qualified = (t: Qualified): string => `${pgQuoteIdent(t.schema)}.${pgQuoteIdent(t.table)}`;
@@ -168,10 +184,10 @@ const PG_PARTS: DdlParts = {
       `ALTER TABLE ${q} ALTER COLUMN ${n} ${d !== undefined ? `SET DEFAULT ${d}` : 'DROP DEFAULT'}`,
     ];
   },
-  // the column's type is not known here: the default is read as for a text column
-  setDefault: (t, name, def) => [
-    `ALTER TABLE ${qualified(t)} ALTER COLUMN ${pgQuoteIdent(name)} ${def !== undefined ? `SET DEFAULT ${pgDefault(def, 'text') ?? 'NULL'}` : 'DROP DEFAULT'}`,
-  ],
+  setDefault: (t, name, def) => {
+    const d = def !== undefined ? pgDefaultUntyped(def) : undefined;
+    return [`ALTER TABLE ${qualified(t)} ALTER COLUMN ${pgQuoteIdent(name)} ${d !== undefined ? `SET DEFAULT ${d}` : 'DROP DEFAULT'}`];
+  },
   dropPrimaryKey: (t) => `ALTER TABLE ${qualified(t)} DROP CONSTRAINT IF EXISTS ${pgQuoteIdent(`${t.table}_pkey`)}`,
   setSchema: (t, to) => `ALTER TABLE ${qualified(t)} SET SCHEMA ${pgQuoteIdent(to)}`,
   renameTo: (t, to) => [`ALTER TABLE ${qualified(t)} RENAME TO ${pgQuoteIdent(to)}`, renameIndexes(t.schema, t.table, to)],

@@ -29,13 +29,22 @@ export async function readPgTables(client: Client, cond: Condition): Promise<VTa
       ORDER BY n.nspname, c.relname, k.ord`,
     f.params,
   );
-  const byTable = new Map<string, { schema: string; table: string; columns: VColumn[]; key: string[] }>();
+  // exec orders a group's statements by them (parents' inserts first, children's deletes first)
+  const refs = await client.query<{ s: string; t: string; rs: string; rt: string }>(
+    `SELECT DISTINCT n.nspname AS s, c.relname AS t, rn.nspname AS rs, rc.relname AS rt
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_class rc ON rc.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE k.contype = 'f' AND k.confrelid <> k.conrelid AND ${f.sql}`,
+    f.params,
+  );
+  const byTable = new Map<string, { schema: string; table: string; columns: VColumn[]; key: string[]; references: { schema: string; table: string }[] }>();
   for (const r of cols.rows) {
     const k = `${r.s}\u0000${r.t}`;
     let t = byTable.get(k);
-    if (t === undefined) byTable.set(k, (t = { schema: r.s, table: r.t, columns: [], key: [] }));
+    if (t === undefined) byTable.set(k, (t = { schema: r.s, table: r.t, columns: [], key: [], references: [] }));
     t.columns.push({ name: r.col, kind: pgColumnKind(r.typname), type: r.type, ...(r.scale !== null ? { scale: Number(r.scale) } : {}) });
   }
   for (const r of keys.rows) byTable.get(`${r.s}\u0000${r.t}`)?.key.push(r.col);
+  for (const r of refs.rows) byTable.get(`${r.s}\u0000${r.t}`)?.references.push({ schema: r.rs, table: r.rt });
   return [...byTable.values()];
 }

@@ -22,6 +22,9 @@ describe('canonical text expressions', () => {
     expect(mysqlCanonExpr('`t`', 'datetime', { crossEngine: true })).toBe("DATE_FORMAT(`t`, '%Y-%m-%d %H:%i:%s.%f')");
     expect(pgCanonExpr('"b"', 'binary', { crossEngine: true })).toBe(`encode("b", 'hex')`);
     expect(pgCanonExpr('"j"', 'json', { crossEngine: false })).toBe('("j")::jsonb::text');
+    // inet's ::text carries the mask ('10.0.0.1/32'); MariaDB's INET4/INET6 text has none
+    expect(pgCanonExpr('"a"', 'other', { crossEngine: true, type: 'inet' })).toBe('host("a")');
+    expect(pgCanonExpr('"a"', 'other', { crossEngine: false, type: 'inet' })).toBe('("a")::text');
   });
 
   test('keys and values are bound by type, not compared as strings', () => {

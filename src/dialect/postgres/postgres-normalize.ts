@@ -9,6 +9,7 @@
  *   timestamp 'YYYY-MM-DD HH:MM:SS.ffffff';  timestamptz the same in UTC (session TimeZone UTC)
  *   json/jsonb: jsonb::text (normalised key order and spacing) between PostgreSQL servers;
  *   against MySQL the text is re-serialised in JS (canonical-json.ts)
+ *   inet: against MariaDB INET4/INET6 the address without its /32 or /128 (host()), as MariaDB prints it
  */
 import type { ColKind } from '../../verify/types';
 import { isBitType } from '../mysql/mysql-normalize';
@@ -74,6 +75,7 @@ export function pgCanonExpr(q: string, kind: ColKind, opts: PgCanonOptions): str
   switch (kind) {
     case 'other':
       if (opts.crossEngine && isBitType(opts.type)) return `CASE WHEN ${q} IS NOT NULL THEN COALESCE(NULLIF(ltrim((${q})::text, '0'), ''), '0') END`;
+      if (opts.crossEngine && opts.type === 'inet') return `host(${q})`;
       return `(${q})::text`;
     case 'int':
     case 'float':
