@@ -37,7 +37,13 @@ export class TableBinder {
 
   /** The target table by name only (TRUNCATE may come without columns). */
   async targetTable(schema: string, table: string): Promise<VTable> {
-    const t = await this.target.table(this.name(schema), this.name(table), this.opts.caseSensitive);
+    let t = await this.target.table(this.name(schema), this.name(table), this.opts.caseSensitive);
+    if (t === undefined) {
+      // the catalog is cached per schema: a table created since it was read (by a copy
+      // that finished after exec first touched the schema) is only found by reading again
+      this.target.invalidate();
+      t = await this.target.table(this.name(schema), this.name(table), this.opts.caseSensitive);
+    }
     if (t === undefined) {
       throw new SynctlError('APPLY_SCHEMA', `${this.target.label} has no table ${this.name(schema)}.${this.name(table)} (source ${schema}.${table}): create it (synctl copy ... CREATE) or map the table elsewhere`, {
         schema,

@@ -164,3 +164,58 @@ test("execs starting together on a new target create exec's tables once, without
     }
   }
 });
+
+test('a table whose copy finishes after exec first read its schema is found (the catalog is read again on a miss)', async () => {
+  // live capture into a directory and exec from it: the order of a DBA adding a table to a running site
+  const LIVE = 'seq_live';
+  const TGT = 'seq_live_dst';
+  await createDatabase('mariadb', LIVE);
+  await my.query(`CREATE TABLE ${LIVE}.a (id INT PRIMARY KEY, v VARCHAR(10))`);
+  await my.query(`CREATE TABLE ${LIVE}.b (id INT PRIMARY KEY, v VARCHAR(10))`);
+  const link = path.join(dir, 'live-link');
+  fs.mkdirSync(link, { recursive: true });
+  const cfg = writeSite(path.join(dir, 'live.hs'), {
+    siteid: 89,
+    srcDb: LIVE,
+    cpt: '<ddl_mask>0</ddl_mask>',
+    link: { dir: link },
+    enable: [`${LIVE}.*`],
+    map: `${LIVE}.* == ${TGT}.*`,
+    exec: { engine: 'postgres', db: PGDB, extra: '<sys_schema>seq_live_sys</sys_schema><exec_thr>1</exec_thr>' }, // one connection: the one whose catalog cache saw only a
+  });
+  const only = (t: string): string => `SCH.NAME='${LIVE}' AND TAB.NAME='${t}'`;
+  expectExitOk(await runSynctl(['copy', '0', `SCH.NAME='${LIVE}'`, 'DICT', '-c', cfg]), 'copy DICT');
+  const capture = new SynctlProcess(['capture', '-c', cfg]);
+  let exec: SynctlProcess | undefined;
+  const count = async (t: string): Promise<number> => (await pg.query(`SELECT count(*)::int AS n FROM ${TGT}.${t}`)).rows[0].n;
+  const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
+    const t0 = Date.now();
+    while (!(await ok())) {
+      if (Date.now() - t0 > 30_000) throw new Error(`${what}:\n${exec?.stderr ?? ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    await capture.waitForLog(/dumping from/, 'capture did not start', 30_000);
+    expectExitOk(await runSynctl(['copy', '0', only('a'), 'CREATE|INSERT', '-c', cfg]), 'copy a');
+    exec = new SynctlProcess(['exec', '-c', cfg]);
+    // exec reads the target schema while it holds only a
+    await my.query(`INSERT INTO ${LIVE}.a VALUES (1, 'a1'), (2, 'a2')`);
+    await until('a rows not applied', async () => (await count('a')) === 2);
+    // b is added to the site: copied (its table created on the target), then written
+    await my.query(`INSERT INTO ${LIVE}.b VALUES (1, 'copied')`);
+    expectExitOk(await runSynctl(['copy', '0', only('b'), 'CREATE|INSERT', '-c', cfg]), 'copy b');
+    await my.query(`INSERT INTO ${LIVE}.b VALUES (2, 'b2')`);
+    await my.query(`UPDATE ${LIVE}.b SET v = 'b1' WHERE id = 1`);
+    await until('b rows not applied', async () => (await pg.query(`SELECT count(*)::int AS n FROM ${TGT}.b WHERE v IN ('b1', 'b2')`)).rows[0].n === 2);
+    expect(exec.stderr).not.toMatch(/ WARN | ERROR /);
+    expect((await pg.query('SELECT count(*)::int AS n FROM seq_live_sys.dmhs_error_tsk_table')).rows[0].n).toBe(0);
+    expectExitOk(await runSynctl(['verify', '-c', cfg, `SCH.NAME='${LIVE}'`]), 'verify');
+  } finally {
+    await exec?.kill('SIGKILL');
+    await capture.kill('SIGKILL');
+    await dropDatabase('mariadb', LIVE);
+    await pg.query(`DROP SCHEMA IF EXISTS ${TGT} CASCADE`);
+    await pg.query('DROP SCHEMA IF EXISTS seq_live_sys CASCADE');
+  }
+});
