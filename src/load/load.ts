@@ -39,7 +39,7 @@ import { planTables, type TablePlan } from './plan';
 import { LoadProgress } from './progress';
 import { rowFilterFor } from './row-filter';
 import { chunkTotals, parseSeqidRow, type ChunksDone, type RangeDone, type SeqidSql, type TargetEngine } from './seqid';
-import { openBulkWriter, seqidSql, targetEngine } from './target-engine';
+import { openBulkWriter, seqidSql, targetEngine, targetErrorKind } from './target-engine';
 import { countRowsSql, createTargetSchema } from './backup';
 import { storeKey, type LoadSource, type SourceReader, type StoredKey } from './load-source';
 import type { RawValue } from './source-values';
@@ -462,7 +462,7 @@ async function copyWithRetries(
       await copy(source, writer);
       return;
     } catch (e) {
-      if (attempt >= tries || !retryable(e)) throw e;
+      if (attempt >= tries || !retryable(ctx.engine, e)) throw e;
       ctx.progress.note(`${p.targetName}: ${(e as Error).message}; trying again after chunk ${state.done.chunks} (${attempt + 1} of TRYTIMES|${tries})`);
       await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
     } finally {
@@ -592,12 +592,11 @@ async function startSplit(s: SplitInput, want: number): Promise<SplitStart | und
 }
 
 /** TRYTIMES retries a chunk that failed on the way (connection lost, deadlock), not one that cannot succeed. */
-function retryable(e: unknown): boolean {
+function retryable(engine: TargetEngine, e: unknown): boolean {
   const cause = (e as { cause?: unknown }).cause ?? e;
-  const err = cause as { code?: string; errno?: number };
   if (isSynctlError(cause) && cause.code === 'USAGE') return false;
   // duplicate keys, data that does not fit: the same again on a retry
-  return !(err.code === '23505' || err.errno === 1062 || (typeof err.code === 'string' && /^22/.test(err.code)) || err.errno === 1264 || err.errno === 1406);
+  return targetErrorKind(engine, cause) === 'other';
 }
 
 /** DDL through the control connection (autocommit). */
@@ -696,7 +695,7 @@ async function copyChunks(
     if (open) await writer.rollback();
     if (isSynctlError(e)) throw new SynctlError('STATE', `${p.sourceName} -> ${p.targetName}: chunk ${state.done.chunks + 1}: ${e.message}`, { table: p.sourceName }, { cause: e });
     const err = e as { code?: string; errno?: number; message?: string };
-    const dup = err.code === '23505' || err.errno === 1062;
+    const dup = targetErrorKind(ctx.engine, e) === 'duplicate';
     throw new SynctlError(
       'STATE',
       `${p.sourceName} -> ${p.targetName}: chunk ${state.done.chunks + 1} (after key ${JSON.stringify(state.done.last ?? null)}): ${err.message ?? String(e)}${dup ? ' (the target has these rows already: TRUNCATE|INSERT starts over, REPLACE overwrites them, CONTINUE resumes a load)' : ''}`,

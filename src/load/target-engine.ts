@@ -4,10 +4,14 @@
  */
 import type { ExecConfig } from '../config/types';
 import { openMssqlBulkWriter } from '../dialect/mssql/mssql-bulk-writer';
+import { mssqlErrorKind } from '../dialect/mssql/mssql-errors';
 import { MssqlSeqidSql } from '../dialect/mssql/mssql-seqid';
 import { openMysqlBulkWriter } from '../dialect/mysql/mysql-bulk-writer';
+import { mysqlErrorKind } from '../dialect/mysql/mysql-errors';
 import { mysqlSeqidSpelling } from '../dialect/mysql/mysql-seqid';
 import { openPgBulkWriter } from '../dialect/postgres/pg-bulk-writer';
+import { pgErrorKind } from '../dialect/postgres/pg-errors';
+import type { TargetErrorKind } from '../dialect/target-errors';
 import { pgSeqidSpelling } from '../dialect/postgres/pg-seqid';
 import type { BulkTarget, ChunkWriter } from './chunk-writer';
 import { SeqidSql, type TargetEngine } from './seqid';
@@ -43,5 +47,17 @@ export function openBulkWriter(engine: TargetEngine, exec: ExecConfig, t: BulkTa
       return openMysqlBulkWriter(exec.db, t);
     case 'mssql':
       return openMssqlBulkWriter(exec.db, t, exec.zeroDate);
+  }
+}
+
+/** What the target's error says about retrying a chunk (target-errors.ts). */
+export function targetErrorKind(engine: TargetEngine, e: unknown): TargetErrorKind {
+  switch (engine) {
+    case 'pg':
+      return pgErrorKind(e);
+    case 'mysql':
+      return mysqlErrorKind(e);
+    case 'mssql':
+      return mssqlErrorKind(e);
   }
 }

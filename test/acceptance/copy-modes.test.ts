@@ -15,7 +15,7 @@ import type { Client } from 'pg';
 import { copyCommand } from '../../src/cli/commands/copy';
 import { createDatabase, dropDatabase, mariaConnect, pgConnect } from '../harness';
 import { copyReport, verifyEqual, writeCopySite, type TargetKind } from '../support/copy-site';
-import { requireBuiltCli } from '../support/synctl-process';
+import { requireBuiltCli, runSynctl } from '../support/synctl-process';
 
 const SRC = 'copy_modes_src';
 const DST = 'copy_modes_dst';
@@ -121,6 +121,23 @@ describe.each(['postgres', 'mariadb'] as const)('into %s', (engine) => {
       [3, 'NAME 3', 9, 'note 3'],
       [7, 'NAME 7', 21, null],
     ]);
+  });
+
+  test('a duplicate key, or a value the target column cannot take, fails at once despite TRYTIMES; the duplicate with a hint', async () => {
+    const config = site(engine);
+    await copyReport(config, T, 'DROP|CREATE|INSERT');
+    const dup = await runSynctl(['copy', '0', T, 'INSERT|TRYTIMES|3', '-c', config]);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toMatch(/the target has these rows already/);
+    expect(dup.stderr).not.toMatch(/trying again/);
+    await q(engine, `DELETE FROM ${DST}.t`);
+    await q(engine, engine === 'postgres' ? `ALTER TABLE ${DST}.t ALTER COLUMN name TYPE varchar(3)` : `ALTER TABLE ${DST}.t MODIFY name VARCHAR(3) NOT NULL`);
+    // (the failed load above left the table 'loading': TRUNCATE|INSERT starts over)
+    const narrow = await runSynctl(['copy', '0', T, 'TRUNCATE|INSERT|TRYTIMES|3', '-c', config]);
+    expect(narrow.code).not.toBe(0);
+    expect(narrow.stderr).toMatch(/chunk 1 /);
+    expect(narrow.stderr).not.toMatch(/trying again|these rows already/);
+    expect(await q(engine, `SELECT count(*) AS n FROM ${DST}.t`)).toEqual([{ n: engine === 'postgres' ? '0' : 0 }]);
   });
 
   test('TRYTIMES: a connection killed half-way, the chunk loaded again; without TRYTIMES the load stops and CONTINUE ends it', async () => {

@@ -3,6 +3,7 @@
  * asks synchronously). tedious/mssql errors carry `code` (connection-level: ESOCKET,
  * ECONNCLOSED, ...) and, for server errors, `number` (also on originalError.info).
  */
+import type { TargetErrorKind } from '../target-errors';
 import { SESSION_LOST_ERROR } from './mssql-batch';
 
 interface MssqlErrorLike {
@@ -31,6 +32,21 @@ export function mssqlIsDuplicateKey(e: unknown): boolean {
   };
   const preceding = (e as { precedingErrors?: unknown } | undefined)?.precedingErrors;
   return dup(e) || (Array.isArray(preceding) && preceding.some(dup));
+}
+
+/**
+ * 515 NULL into NOT NULL, 241/242 bad date or time, 245/8114 conversion failed, 8115
+ * arithmetic overflow, 8152/2628 string or binary data truncated, 4815/4816 a bulk load's
+ * value or column type the column cannot take
+ */
+const DATA_NUMBERS = new Set([515, 241, 242, 245, 8114, 8115, 8152, 2628, 4815, 4816]);
+
+/** What a SQL Server error says about retrying (a bulk load's earlier errors count too, as for duplicates). */
+export function mssqlErrorKind(e: unknown): TargetErrorKind {
+  if (mssqlIsDuplicateKey(e)) return 'duplicate';
+  const data = (x: unknown): boolean => DATA_NUMBERS.has(mssqlErrorNumber(x) ?? -1);
+  const preceding = (e as { precedingErrors?: unknown } | undefined)?.precedingErrors;
+  return data(e) || (Array.isArray(preceding) && preceding.some(data)) ? 'data' : 'other';
 }
 
 const LOST_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ENOTOPEN', 'ECONNRESET']);

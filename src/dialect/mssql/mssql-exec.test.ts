@@ -9,7 +9,7 @@ import { parseMysqlDdl } from '../mysql/mysql-ddl-parse';
 import { countedBatch, parseCounts, sessionCheck, transactionCheck, transactionOpenAfter, tsqlStatement } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import { mssqlDefault, mssqlTypeForMysql, mysqlDdlToMssql } from './mssql-ddl';
-import { mssqlConnectionLost, mssqlIsDuplicateKey } from './mssql-errors';
+import { mssqlConnectionLost, mssqlErrorKind, mssqlIsDuplicateKey } from './mssql-errors';
 import { loadMssql, sessionSetup, type MssqlModule } from './mssql-session';
 import { mssqlSystemTables, mssqlWriter } from './mssql-sql';
 import { applockSql, mssqlCopyTable, mssqlTargetOn, mssqlTranslateDdl } from './mssql-target';
@@ -79,6 +79,11 @@ describe('errors', () => {
     expect(mssqlIsDuplicateKey({ number: 2601 })).toBe(true);
     expect(mssqlIsDuplicateKey({ number: 547 })).toBe(false);
     expect(mssqlIsDuplicateKey(new Error('x'))).toBe(false);
+    // what a load's TRYTIMES must not retry: the same again on every try
+    expect(mssqlErrorKind(duplicate)).toBe('duplicate');
+    expect(mssqlErrorKind({ number: 8152 })).toBe('data');
+    expect(mssqlErrorKind({ number: 1205, precedingErrors: [{ number: 2628 }] })).toBe('data');
+    expect(mssqlErrorKind({ number: 1205 })).toBe('other'); // a deadlock victim may succeed next time
   });
 
   test('connection loss: socket codes, transport numbers, a replaced session; not statement errors', () => {

@@ -4,6 +4,7 @@ import { SynctlError } from '../../errors';
 import { SEQID_GATE, type ApplyTarget, type ErrorRecord, type SystemTables, type TrxidRow } from '../../exec/target';
 import type { VColumn, VTable } from '../../verify/types';
 import { ddlSubject, parseMysqlDdl } from './mysql-ddl-parse';
+import { mysqlErrorKind } from './mysql-errors';
 import { mysqlColumnKind } from './mysql-normalize';
 import { literal, MYSQL_PARTS, quoteIdent } from './mysql-sql';
 import { SqlWriter } from '../sql-writer';
@@ -100,8 +101,7 @@ class MysqlTarget implements ApplyTarget {
   }
 
   isDuplicateKey(e: unknown): boolean {
-    const n = (e as { errno?: number })?.errno;
-    return n === 1062 || n === 1586;
+    return mysqlErrorKind(e) === 'duplicate';
   }
 
   async table(schema: string, table: string, caseSensitive: boolean): Promise<VTable | undefined> {

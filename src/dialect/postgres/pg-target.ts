@@ -10,6 +10,7 @@ import type { VTable } from '../../verify/types';
 import type { ZeroDateRule } from '../zero-date';
 import { ddlSubject, parseMysqlDdl } from '../mysql/mysql-ddl-parse';
 import { mysqlDdlToPg } from './pg-ddl';
+import { pgErrorKind } from './pg-errors';
 import { pgQuote, PG_APPLY_SESSION, type PgLiteralOptions } from './pg-literal';
 import { copyLine } from './pg-copy-text';
 import type { BoundColumn, BoundTable } from '../bound-table';
@@ -145,7 +146,7 @@ class PgTarget implements ApplyTarget {
   }
 
   isDuplicateKey(e: unknown): boolean {
-    return (e as { code?: string })?.code === '23505';
+    return pgErrorKind(e) === 'duplicate';
   }
 
   async table(schema: string, table: string, caseSensitive: boolean): Promise<VTable | undefined> {
