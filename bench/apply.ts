@@ -15,6 +15,9 @@
  *   --lag-alone=1                    the lag phase once per applier, the others stopped (3 sysbench runs)
  *   --lag-debug=DIR                  the lag phase's execs and captures with --debug, their logs in DIR
  *   --profile=DIR                    run the catch-up exec children with node --cpu-prof into DIR
+ *   --mariadb-target=own             exec → MariaDB writes to a MariaDB server of its own (server_id 3),
+ *                                    as the replica does; 'source': database sbtest_tgt on the source
+ *                                    server, under sysbench's load (the setup of the earlier figures)
  *   --experiment=batching            instead: how fast each target server takes the same row
  *                                    changes as one statement per row (what exec sends) and as
  *                                    net-change upserts per table (see batchingExperiment)
@@ -23,7 +26,8 @@
  * MariaDB (same options, server_id 2, --replicate-do-db=sbtest) replicating from the harness
  * MariaDB from before `sysbench prepare` (so it builds its tables through replication).
  * The prepared tables are copied to PostgreSQL (database apply_bench, schema sbtest) and to
- * MariaDB database sbtest_tgt on the harness server (not binlogged), with a heartbeat table.
+ * MariaDB database sbtest_tgt on exec's MariaDB target (a third MariaDB, server_id 3; with
+ * --mariadb-target=source the harness server itself, not binlogged), with a heartbeat table.
  *
  * Catch-up rounds: exec is stopped and the replica runs only its IO thread. Live capture
  * (siteid 61 to PostgreSQL, 62 to MariaDB) writes frames to a dir link (<send><file_path>)
@@ -85,6 +89,13 @@ const EXPERIMENT = opt('experiment', '');
 const EXEC_THR = intOpt('exec-thr', 0);
 /** exec_trx of the execs (default: the config's default, 5000) */
 const EXEC_TRX = intOpt('exec-trx', 0);
+/**
+ * where exec → MariaDB writes: 'own' (default) a MariaDB server of its own, as the native
+ * replica has and as any real deployment has; 'source' another database on the source
+ * server itself, which sysbench loads at the same time (the bench's setup before 2026-11-21)
+ */
+const MARIADB_TARGET = opt('mariadb-target', 'own');
+if (MARIADB_TARGET !== 'own' && MARIADB_TARGET !== 'source') throw new Error(`--mariadb-target=${MARIADB_TARGET}: 'own' or 'source'`);
 
 const SRC = 'sbtest';
 const MY_TGT = 'sbtest_tgt';
@@ -225,6 +236,10 @@ let my: Connection; // harness MariaDB, database sbtest
 let pg: Client; // harness PostgreSQL, database apply_bench
 let replica: ExtraMariaDb | undefined;
 let rc: Connection; // the replica, root over its socket
+/** exec → MariaDB's target server when it has its own (--mariadb-target=own) */
+let myTarget: ExtraMariaDb | undefined;
+/** exec → MariaDB's target server: root over its socket, or `my` (the source server) */
+let tc: Connection;
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
@@ -243,7 +258,7 @@ function targetXml(engine: Engine): string {
     const g = h.postgres;
     return `<db_type>PG</db_type><db_server>127.0.0.1</db_server><db_port>${g.port}</db_port><db_user>${g.user}</db_user><db_pwd>${xml(g.password)}</db_pwd><db_name>${PG_DB}</db_name>`;
   }
-  const m = engine === 'replica' ? replica! : h.mariadb;
+  const m = engine === 'replica' ? replica! : (myTarget ?? h.mariadb);
   return `<db_type>MARIADB</db_type><db_server>127.0.0.1</db_server><db_port>${m.port}</db_port><db_user>${m.user}</db_user><db_pwd>${xml(m.password)}</db_pwd>`;
 }
 
@@ -289,16 +304,36 @@ async function freePort(): Promise<number> {
 
 const HEARTBEAT_DDL = 'CREATE TABLE heartbeat (id INT PRIMARY KEY, seq BIGINT NOT NULL, ts BIGINT NOT NULL)';
 
-/** The prepared source tables copied by plain SQL to both targets (not binlogged on MariaDB). */
+/** Rows of a source table in key order, 5,000 at a time. */
+async function* sourceRows(t: string, columns: string): AsyncGenerator<RowDataPacket[]> {
+  let last = 0;
+  for (;;) {
+    const [rows] = await my.query<RowDataPacket[]>(`SELECT ${columns} FROM ${SRC}.${t} WHERE id > ? ORDER BY id LIMIT 5000`, [last]);
+    if (rows.length === 0) return;
+    yield rows;
+    last = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+/** The prepared source tables copied by plain SQL to both targets (not binlogged on the source). */
 async function initialLoad(): Promise<void> {
-  await my.query('SET SESSION sql_log_bin = 0');
-  try {
-    for (const t of [...Array.from({ length: TABLES }, (_, i) => `sbtest${i + 1}`), 'heartbeat']) {
-      await my.query(`CREATE TABLE ${MY_TGT}.${t} LIKE ${SRC}.${t}`);
-      await my.query(`INSERT INTO ${MY_TGT}.${t} SELECT * FROM ${SRC}.${t}`);
+  const tables = [...Array.from({ length: TABLES }, (_, i) => `sbtest${i + 1}`), 'heartbeat'];
+  if (myTarget === undefined) {
+    await my.query('SET SESSION sql_log_bin = 0');
+    try {
+      for (const t of tables) {
+        await my.query(`CREATE TABLE ${MY_TGT}.${t} LIKE ${SRC}.${t}`);
+        await my.query(`INSERT INTO ${MY_TGT}.${t} SELECT * FROM ${SRC}.${t}`);
+      }
+    } finally {
+      await my.query('SET SESSION sql_log_bin = 1');
     }
-  } finally {
-    await my.query('SET SESSION sql_log_bin = 1');
+  } else {
+    for (const t of tables) {
+      const [[c]] = await my.query<RowDataPacket[]>(`SHOW CREATE TABLE ${SRC}.${t}`);
+      await tc.query(String(c!['Create Table']).replace(/^CREATE TABLE `[^`]+`/, `CREATE TABLE ${MY_TGT}.${t}`));
+      for await (const rows of sourceRows(t, '*')) await tc.query(`INSERT INTO ${MY_TGT}.${t} VALUES ?`, [rows.map((r) => Object.values(r))]);
+    }
   }
   await pg.query(`CREATE TABLE ${PG_SCHEMA}.heartbeat (id integer PRIMARY KEY, seq bigint NOT NULL, ts bigint NOT NULL)`);
   await pg.query(`INSERT INTO ${PG_SCHEMA}.heartbeat VALUES (1, 0, 0)`);
@@ -306,16 +341,12 @@ async function initialLoad(): Promise<void> {
     await pg.query(
       `CREATE TABLE ${PG_SCHEMA}.sbtest${t} (id integer PRIMARY KEY, k integer NOT NULL DEFAULT 0, c char(120) NOT NULL DEFAULT '', pad char(60) NOT NULL DEFAULT '')`,
     );
-    let last = 0;
-    for (;;) {
-      const [rows] = await my.query<RowDataPacket[]>(`SELECT id, k, c, pad FROM ${SRC}.sbtest${t} WHERE id > ? ORDER BY id LIMIT 5000`, [last]);
-      if (rows.length === 0) break;
+    for await (const rows of sourceRows(`sbtest${t}`, 'id, k, c, pad')) {
       for (let i = 0; i < rows.length; i += 1000) {
         const chunk = rows.slice(i, i + 1000);
         const values = chunk.map((_, j) => `($${j * 4 + 1}, $${j * 4 + 2}, $${j * 4 + 3}, $${j * 4 + 4})`).join(', ');
         await pg.query(`INSERT INTO ${PG_SCHEMA}.sbtest${t} VALUES ${values}`, chunk.flatMap((r) => [r.id, r.k, r.c, r.pad]));
       }
-      last = Number(rows[rows.length - 1]!.id);
     }
     await pg.query(`CREATE INDEX ON ${PG_SCHEMA}.sbtest${t} (k)`);
   }
@@ -332,7 +363,7 @@ async function execAt(engine: 'pg' | 'mariadb', siteid: number): Promise<{ gtid:
     const row = r.rows[0];
     return row ? { gtid: positionGtidSeq(row.pos), count: Number(row.trx_count) } : { gtid: 0, count: 0 };
   }
-  const [rows] = await my
+  const [rows] = await tc
     .query<RowDataPacket[]>('SELECT POS, TRX_COUNT FROM synctl.DMHS_TRXID_TABLE WHERE SITEID = ?', [siteid])
     .catch(() => [[] as RowDataPacket[]] as const);
   const row = rows[0];
@@ -427,9 +458,9 @@ async function catchUpExec(p: Pipeline, round: number, endGtid: number, txs: num
   return { applier: p.engine === 'pg' ? 'synctl exec → PostgreSQL' : 'synctl exec → MariaDB', round, seconds, applySeconds, rows, txs };
 }
 
-/** INSERT/UPDATE/DELETE statements the harness MariaDB has run, and binlog cache spills to disk (global status). */
+/** INSERT/UPDATE/DELETE statements exec's MariaDB target server has run, and binlog cache spills to disk (global status). */
 async function writeStatements(): Promise<{ statements: number; cacheDisk: number }> {
-  const [rows] = await my.query<RowDataPacket[]>(
+  const [rows] = await tc.query<RowDataPacket[]>(
     "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_insert', 'Com_update', 'Com_delete', 'Com_insert_select', 'Com_update_multi', 'Com_delete_multi', 'Binlog_cache_disk_use')",
   );
   let statements = 0;
@@ -480,7 +511,7 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   const hb = await mariaConnect({ database: SRC });
   const reads: Record<LagReader, () => Promise<number>> = {
     pg: async () => Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0),
-    mariadb: async () => Number((await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
+    mariadb: async () => Number((await tc.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
     replica: async () => Number((await rc.query<RowDataPacket[]>(`SELECT seq FROM ${SRC}.heartbeat WHERE id = 1`))[0][0]?.seq ?? 0),
   };
   const readers = which.map((w) => ({ s: { name: LAG_NAMES[w], lags: [], points: [], fromCommit: [], lastSeen: 0 } as LagSeries, read: reads[w] }));
@@ -553,15 +584,22 @@ function table(header: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  say('starting the harness (private MariaDB + PostgreSQL) and a replica MariaDB (server_id 2)');
+  say(`starting the harness (private MariaDB + PostgreSQL), a replica MariaDB (server_id 2)${MARIADB_TARGET === 'own' ? " and exec's MariaDB target (server_id 3)" : ''}`);
   const h = await startHarness();
   const work = fs.mkdtempSync(path.join(h.tmpDir, 'bench-apply-'));
   replica = await startExtraMariaDb({ name: 'replica', serverId: 2, extraArgs: [`--replicate-do-db=${SRC}`] });
   rc = await mysql.createConnection({ socketPath: replica.socket, user: 'root' });
   await createDatabase('mariadb', SRC);
-  await createDatabase('mariadb', MY_TGT);
   await createDatabase('postgres', PG_DB);
   my = await mariaConnect({ database: SRC });
+  if (MARIADB_TARGET === 'own') {
+    myTarget = await startExtraMariaDb({ name: 'exec-target', serverId: 3 });
+    tc = await mysql.createConnection({ socketPath: myTarget.socket, user: 'root' });
+    await tc.query(`CREATE DATABASE ${MY_TGT}`);
+  } else {
+    await createDatabase('mariadb', MY_TGT);
+    tc = my;
+  }
   pg = await pgConnect({ database: PG_DB });
   await pg.query(`CREATE SCHEMA ${PG_SCHEMA}`);
   const [[ver]] = await my.query<RowDataPacket[]>('SELECT VERSION() AS v');
@@ -719,7 +757,7 @@ async function main(): Promise<void> {
         'the pipelines to apply the heartbeat',
         async () => {
           const a = Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0);
-          const [[b]] = await my.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`);
+          const [[b]] = await tc.query<RowDataPacket[]>(`SELECT seq FROM ${MY_TGT}.heartbeat WHERE id = 1`);
           return (!which.includes('pg') || a > last) && (!which.includes('mariadb') || Number(b!.seq) > last);
         },
         600_000,
@@ -792,7 +830,7 @@ async function main(): Promise<void> {
   // report
   const totRows = ranges.reduce((n, r) => n + r.count.rows, 0);
   console.log(
-    `workload: MariaDB ${String(ver!.v)} → PostgreSQL ${pgVer} / MariaDB (another database, same server) / native replica (server_id 2, replicate-do-db=${SRC}, ` +
+    `workload: MariaDB ${String(ver!.v)} → PostgreSQL ${pgVer} / MariaDB (${myTarget ? 'a server of its own, server_id 3' : 'another database on the source server'}) / native replica (server_id 2, replicate-do-db=${SRC}, ` +
       `slave_parallel_threads=0); sysbench oltp_write_only prepare ${TABLES}x${TABLE_SIZE} (${prepS.toFixed(0)}s); ${ROUNDS} round(s) of ${RUN_SECONDS}s at ${THREADS} threads`,
   );
   for (const r of ranges) {
@@ -1076,7 +1114,9 @@ async function shutdown(): Promise<void> {
   await my?.end().catch(() => undefined);
   await pg?.end().catch(() => undefined);
   await rc?.end().catch(() => undefined);
+  if (tc !== my) await tc?.end().catch(() => undefined);
   await replica?.stop().catch(() => undefined);
+  await myTarget?.stop().catch(() => undefined);
   await stopHarness();
 }
 
