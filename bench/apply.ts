@@ -593,7 +593,7 @@ async function main(): Promise<void> {
   await createDatabase('postgres', PG_DB);
   my = await mariaConnect({ database: SRC });
   if (MARIADB_TARGET === 'own') {
-    myTarget = await startExtraMariaDb({ name: 'exec-target', serverId: 3 });
+    myTarget = await startExtraMariaDb({ name: 'exec_target', serverId: 3 });
     tc = await mysql.createConnection({ socketPath: myTarget.socket, user: 'root' });
     await tc.query(`CREATE DATABASE ${MY_TGT}`);
   } else {
