@@ -7,6 +7,7 @@
  * source index as a `createIndex`.
  * MySQL/MariaDB: the source's SHOW CREATE TABLE replayed under the target name, with its
  * secondary KEY lines (and foreign keys) taken out; INDEX adds the KEY lines back.
+ * From a PostgreSQL source (pgTableDdl) the column types come from its DictColumns.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { quoteIdent as mysqlQuoteIdent } from '../dialect/mysql/mysql-sql';
@@ -14,6 +15,7 @@ import type { ColumnDef, DdlStatement, IndexDef } from '../dialect/mysql/mysql-d
 import { mysqlTypeForPg } from '../dialect/mysql/pg-mysql-types';
 import type { DdlContext } from '../dialect/ddl-render';
 import { mssqlCreateSchema, mssqlQualified, mysqlDdlToMssql } from '../dialect/mssql/mssql-ddl';
+import { mssqlTypeForPg } from '../dialect/mssql/mssql-pg-types';
 import { typeMapLookup, type TypeMapItem } from '../dialect/type-map';
 import { mysqlDdlToPg } from '../dialect/postgres/pg-ddl';
 import { pgQuoteIdent } from '../dialect/postgres/postgres-normalize';
@@ -126,16 +128,39 @@ export async function tableDdl(engine: TargetEngine, p: TablePlan, source: Conne
 
 /**
  * CREATE/DROP/INDEX of a table from a PostgreSQL source. PostgreSQL target: the source's
- * own types; MySQL/MariaDB target: pg-mysql-types.ts. The exec site's type map wins in both.
+ * own types; SQL Server: mssql-pg-types.ts through the SQL Server DDL renderer; MySQL/MariaDB:
+ * pg-mysql-types.ts. The exec site's type map wins in all three. A partial or expression
+ * index of PostgreSQL is not rebuilt (MySQL prefix parts are, in full).
  */
 export function pgTableDdl(engine: TargetEngine, p: TablePlan, typeMap: readonly TypeMapItem[]): TableDdl {
   const mapped = typeMapLookup(typeMap);
-  // a partial or expression index of PostgreSQL is not rebuilt (MySQL prefix parts are, in full)
-  if (engine === 'pg') return pgDdl({ ...p, indexes: p.indexes.filter((ix) => !ix.partial) }, (t, c) => mapped?.(t, c) ?? c.type, true);
-  if (engine === 'mssql') throw new SynctlError('USAGE', `${p.sourceName}: COPY CREATE from a PostgreSQL source into SQL Server is not implemented; create ${p.targetName} by hand`);
+  const whole = { ...p, indexes: p.indexes.filter((ix) => !ix.partial) };
+  switch (engine) {
+    case 'pg':
+      return pgDdl(whole, (t, c) => mapped?.(t, c) ?? c.type, true);
+    case 'mssql': {
+      const byTarget = new Map(p.entry.columns.map((c, i) => [p.target.columns[i], c]));
+      const indexed = indexedColumns(whole);
+      return mssqlDdl(whole, (t, c) => {
+        const source = byTarget.get(c.name);
+        return mapped?.(t, c) ?? (source === undefined ? undefined : mssqlTypeForPg(source, indexed.has(source.name)));
+      });
+    }
+    case 'mysql':
+      return pgMysqlDdl(whole, mapped);
+  }
+}
+
+/** source columns in the primary key or in an index the target gets (none the map drops a column of) */
+function indexedColumns(p: TablePlan): Set<string> {
+  const kept = p.indexes.filter((ix) => ix.columns.every((c) => targetColumn(p, c) !== undefined));
+  return new Set([...p.entry.primaryKey, ...kept.flatMap((ix) => ix.columns)]);
+}
+
+function pgMysqlDdl(p: TablePlan, mapped: ReturnType<typeof typeMapLookup>): TableDdl {
   const q = mysqlQuoteIdent;
   const table = `${q(p.target.schema)}.${q(p.target.table)}`;
-  const indexed = new Set([...p.entry.primaryKey, ...p.indexes.flatMap((ix) => ix.columns)]);
+  const indexed = indexedColumns(p);
   const defs: string[] = [];
   p.entry.columns.forEach((c, i) => {
     const name = p.target.columns[i];
@@ -149,7 +174,7 @@ export function pgTableDdl(engine: TargetEngine, p: TablePlan, typeMap: readonly
   const indexes: string[] = [];
   for (const ix of p.indexes) {
     const cols = ix.columns.map((c) => (c === '' ? undefined : targetColumn(p, c)));
-    if (ix.partial || cols.some((c) => c === undefined)) continue; // expression or partial indexes, or a column the map drops
+    if (cols.some((c) => c === undefined)) continue; // expression parts, or a column the map drops
     indexes.push(`ALTER TABLE ${table} ADD ${ix.unique ? 'UNIQUE ' : ''}KEY ${q(ix.name.slice(0, 64))} (${cols.map((c) => q(c!)).join(', ')})`);
   }
   return {

@@ -65,7 +65,7 @@ export function planPair(
     const d = target.columns.find((x) => x.name === n) ?? (caseInsensitive ? target.columns.find((x) => ci(x.name) === ci(n)) : undefined);
     if (d === undefined) missing.push(n);
     else {
-      srcCols.push(c);
+      srcCols.push(crossEngine ? asStoredText(c, d) : c);
       dstCols.push(d);
     }
   });
@@ -136,6 +136,16 @@ export function planPair(
     compareKeys,
     srcCanon,
   };
+}
+
+/**
+ * A source column the target keeps as text (a PostgreSQL numeric wider than the target's
+ * decimal, an interval, inet, bit string, ... in an nvarchar/longtext column) holds the
+ * source's own text there: it is compared, and keys ordered, as that text, not by the
+ * source kind's canonical form (trimmed decimals, host(inet), bits without leading zeros).
+ */
+function asStoredText(c: VColumn, target: VColumn): VColumn {
+  return target.kind === 'text' && (c.kind === 'decimal' || c.kind === 'other') ? { ...c, kind: 'text' } : c;
 }
 
 /** Rows without a key: every column, NULL first, code point order (the SQL ORDER BY twin). */

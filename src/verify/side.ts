@@ -315,7 +315,7 @@ class PgSide implements Side {
     return pgCanonExpr(q, col.kind, { crossEngine: ctx.crossEngine, type: col.type });
   }
   keyExpr(col: VColumn, q: string): string {
-    return pgKeyExpr(q, col.kind);
+    return pgKeyExpr(q, col.kind, col.type);
   }
   keyParam(col: VColumn, n: number): string {
     return pgKeyParam(col.kind, n, col.type);

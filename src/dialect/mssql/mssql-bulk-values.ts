@@ -124,6 +124,8 @@ const INT_RANGE: Partial<Record<BulkType, [number, number]>> = { TinyInt: [0, 25
 /** Date parts of a temporal text: 'YYYY-MM-DD[ HH:MM:SS[.fffffff]][+HH:MM]'. */
 const TEMPORAL = /^(\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?(?:([+-])(\d{2}):(\d{2}))?$/;
 const TIME = /^(-?)(\d+):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+/** PostgreSQL's dates SQL Server cannot hold: 'infinity', '-infinity', '0044-03-15 BC' */
+const NO_SUCH_DATE = /infinity$| BC$/;
 
 type TediousDate = Date & { nanosecondDelta?: number };
 
@@ -167,7 +169,7 @@ function temporalValue(v: Temporal, col: BulkColumnDef, zeroDate: ZeroDateRule):
   // an instant into a column without a zone: its UTC wall clock (as exec's literal)
   const text = v.kind === 'timestamptz' && col.type !== 'DateTimeOffset' ? utcWallClock(v.text) : v.text;
   const m = TEMPORAL.exec(text);
-  if (!m) throw bad(col, `${v.text} is not a date/time text`);
+  if (!m) throw bad(col, NO_SUCH_DATE.test(v.text) ? `${v.text}: SQL Server has no such date (years 1 to 9999, no infinity)` : `${v.text} is not a date/time text`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', f = '', zs, zh, zm] = m as unknown as string[];
   const year = Number(y);
   if (year < 1 || year > 9999) throw bad(col, `${v.text}: SQL Server dates are years 1 to 9999`);
@@ -182,6 +184,8 @@ function temporalValue(v: Temporal, col: BulkColumnDef, zeroDate: ZeroDateRule):
   return at;
 }
 
+/** the text tedious turns into a uniqueidentifier's bytes, either case (PostgreSQL prints lower case) */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TRUE_TEXT = /^(1|true)$/i;
 const FALSE_TEXT = /^(0|false)$/i;
 
@@ -232,12 +236,13 @@ export function bulkValue(v: Value, col: BulkColumnDef, zeroDate: ZeroDateRule):
     case 'NVarChar':
     case 'NChar':
     case 'VarChar':
-    case 'Char':
-      if (typeof v === 'string') return v;
-      if (v instanceof Temporal) return v.text;
-      if (Buffer.isBuffer(v)) return v.toString('utf8');
-      if (typeof v === 'boolean') return v ? '1' : '0';
-      return String(v);
+    case 'Char': {
+      const text = typeof v === 'string' ? v : v instanceof Temporal ? v.text : Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+      // nvarchar(n) holds n UTF-16 code units (JS string length); tedious would send a longer one and the server refuse the whole load
+      const n = col.length === 'max' ? undefined : col.length;
+      if ((col.type === 'NVarChar' || col.type === 'NChar') && n !== undefined && text.length > n) throw bad(col, `${text.length} UTF-16 code units do not fit (String or binary data would be truncated)`);
+      return text;
+    }
     case 'VarBinary':
     case 'Binary': {
       let b: Buffer;
@@ -258,7 +263,8 @@ export function bulkValue(v: Value, col: BulkColumnDef, zeroDate: ZeroDateRule):
       if (typeof v === 'string') return temporalValue(new Temporal(col.type === 'Time' ? 'time' : 'datetime', v), col, zeroDate);
       throw bad(col, `a ${kindOf(v)} is not a date/time`);
     case 'UniqueIdentifier':
-      if (typeof v === 'string') return v;
+      // tedious checks the text of a bulk load's first row only: a malformed later one would be written as other bytes
+      if (typeof v === 'string' && GUID.test(v)) return v;
       throw bad(col, `${String(v).slice(0, 40)} is not a uniqueidentifier`);
   }
 }

@@ -24,6 +24,7 @@ import { mssqlTargetOn } from './mssql-target';
 import { parseMysqlDdl } from '../mysql/mysql-ddl-parse';
 import bulkCatalog from './fixtures/bulk-columns-result.json';
 import bulkDuplicate from './fixtures/error-bulk-duplicate.json';
+import { encodeBulk, le } from '../../../test/support/tedious-bulk';
 
 const MARK = '00112233445566778899aabbccddeeff';
 let sql: MssqlModule;
@@ -168,6 +169,20 @@ describe('values converted for tedious bulk, per column type', () => {
     expect(bulkValue(Buffer.from([1]), def('fixed'), null)).toEqual(Buffer.from([1, 0, 0, 0]));
     expect(() => bulkValue(Buffer.alloc(5), def('fixed'), null)).toThrow(/5 bytes do not fit/);
     expect(bulkValue('6F9619FF-8B86-D011-B42D-00C04FC964FF', def('g'), null)).toBe('6F9619FF-8B86-D011-B42D-00C04FC964FF');
+  });
+
+  test('uniqueidentifier: either case (PostgreSQL prints lower case); anything else refused here, as tedious checks the first row only', () => {
+    expect(bulkValue('6f9619ff-8b86-d011-b42d-00c04fc964ff', def('g'), null)).toBe('6f9619ff-8b86-d011-b42d-00c04fc964ff');
+    expect(() => bulkValue('6f9619ff8b86d011b42d00c04fc964ff', def('g'), null)).toThrow('column g (uniqueidentifier): 6f9619ff8b86d011b42d00c04fc964ff is not a uniqueidentifier');
+    expect(() => bulkValue('{6f9619ff-8b86-d011-b42d-00c04fc964ff}', def('g'), null)).toThrow(/is not a uniqueidentifier/);
+  });
+
+  test('nvarchar(n) / nchar(n): n UTF-16 code units (a character outside the BMP takes two); longer refused before sending', () => {
+    expect(bulkValue('x'.repeat(40), def('note'), null)).toBe('x'.repeat(40));
+    expect(() => bulkValue('😀'.repeat(21), def('note'), null)).toThrow('column note (nvarchar(40)): 42 UTF-16 code units do not fit (String or binary data would be truncated)');
+    expect(() => bulkValue('abcd', def('code'), null)).toThrow(/column code \(nchar\(3\)\): 4 UTF-16 code units do not fit/);
+    expect(bulkValue('y'.repeat(5000), def('body'), null)).toHaveLength(5000);
+    expect(bulkValue('a much longer text', def('legacy'), null)).toBe('a much longer text'); // varchar(n) counts bytes of its code page: left to the server
   });
 
   test('datetime2: UTC fields, sub-millisecond digits in nanosecondDelta, rounded to the scale, years below 100 kept', () => {
@@ -484,33 +499,6 @@ describe('DDL translation: an index on a (max) column', () => {
 });
 
 describe("through mssql's request.bulk and tedious' row encoding (a connection that captures the bytes instead of sending them)", () => {
-  /** mssql's real _bulk over a tedious Connection whose execBulkLoad encodes the rows into `out` instead of a socket. */
-  async function encode(table: Table): Promise<{ sql: string; bytes: Buffer; rows: number }> {
-    const tds = await import('tedious');
-    const { Collation } = await import('tedious/lib/collation.js');
-    const { Readable } = await import('node:stream');
-    const conn = Object.create(tds.Connection.prototype) as InstanceType<typeof tds.Connection> & Record<string, unknown>;
-    Object.assign(conn, { _events: {}, _eventsCount: 0, databaseCollation: Collation.fromBuffer(Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34])), config: { options: { tdsVersion: '7_4', useUTC: true } } });
-    let sqlText = '';
-    const chunks: Buffer[] = [];
-    conn.execBulkLoad = ((bulk: { getBulkInsertSql(): string; rowToPacketTransform: NodeJS.ReadWriteStream; callback: (e: Error | null, n?: number) => void }, rows: unknown[]) => {
-      sqlText = bulk.getBulkInsertSql();
-      bulk.rowToPacketTransform.on('data', (c: Buffer) => chunks.push(c));
-      bulk.rowToPacketTransform.on('error', (e: Error) => bulk.callback(e));
-      bulk.rowToPacketTransform.on('end', () => bulk.callback(null, rows.length));
-      Readable.from(rows).pipe(bulk.rowToPacketTransform);
-    }) as never;
-    const parent = { connected: true, config: {}, acquire: (_r: unknown, cb: (e: null, c: unknown) => void) => cb(null, conn), release: () => undefined, _aborted: false };
-    const r = await new sql.Request(parent as never).bulk(table, BULK_OPTIONS);
-    return { sql: sqlText, bytes: Buffer.concat(chunks), rows: r.rowsAffected };
-  }
-
-  const le = (n: bigint, size: number): Buffer => {
-    const b = Buffer.alloc(size);
-    for (let i = 0; i < size; i++) b[i] = Number((n >> BigInt(8 * i)) & 0xffn);
-    return b;
-  };
-
   test('the INSERT BULK statement declares the target types with the options; exact values are in the row bytes', async () => {
     const cols: BulkColumnDef[] = [
       def('id'),
@@ -549,7 +537,7 @@ describe("through mssql's request.bulk and tedious' row encoding (a connection t
       1.5,
     ];
     const nulls = row.map((_, i) => (i === 0 ? 2 : null));
-    const got = await encode(bulkTable(sql, '[app].[m]', cols, cols.map((_, i) => i), [row, nulls], null));
+    const got = await encodeBulk(sql, bulkTable(sql, '[app].[m]', cols, cols.map((_, i) => i), [row, nulls], null));
     expect(got.rows).toBe(2);
     expect(got.sql).toBe(
       'insert bulk [app].[m]([id] int, [amount] decimal(38, 2), [n] numeric(10, 3), [note] nvarchar(40), [body] nvarchar(max), [legacy] varchar(10), [raw] varbinary(max), [fixed] binary(4),' +

@@ -1,5 +1,5 @@
 import { mysqlCanonExpr, mysqlHasWindowFunctions, mysqlKeyParam, mysqlRowText, mysqlValueParam } from '../mysql/mysql-normalize';
-import { pgCanonExpr, pgColumnKind, pgKeyParam, pgRowText, pgValueParam } from './postgres-normalize';
+import { pgCanonExpr, pgColumnKind, pgKeyExpr, pgKeyParam, pgRowText, pgValueParam } from './postgres-normalize';
 
 describe('canonical text expressions', () => {
   test('PostgreSQL types map to the kinds MySQL columns are compared as', () => {
@@ -25,6 +25,10 @@ describe('canonical text expressions', () => {
     // inet's ::text carries the mask ('10.0.0.1/32'); MariaDB's INET4/INET6 text has none
     expect(pgCanonExpr('"a"', 'other', { crossEngine: true, type: 'inet' })).toBe('host("a")');
     expect(pgCanonExpr('"a"', 'other', { crossEngine: false, type: 'inet' })).toBe('("a")::text');
+    // against a text column (verify compares it as text): its output, as COPY wrote it there ('10.0.0.1', '10.0.0.0/8')
+    expect(pgCanonExpr('"a"', 'text', { crossEngine: true, type: 'inet' })).toBe('abbrev("a")');
+    expect(pgKeyExpr('"a"', 'text', 'inet')).toBe('abbrev("a") COLLATE "C"');
+    expect(pgKeyExpr('"a"', 'text', 'character(5)')).toBe('("a")::text COLLATE "C"');
   });
 
   test('keys and values are bound by type, not compared as strings', () => {

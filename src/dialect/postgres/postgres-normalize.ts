@@ -9,7 +9,8 @@
  *   timestamp 'YYYY-MM-DD HH:MM:SS.ffffff';  timestamptz the same in UTC (session TimeZone UTC)
  *   json/jsonb: jsonb::text (normalised key order and spacing) between PostgreSQL servers;
  *   against MySQL the text is re-serialised in JS (canonical-json.ts)
- *   inet: against MariaDB INET4/INET6 the address without its /32 or /128 (host()), as MariaDB prints it
+ *   inet: against MariaDB INET4/INET6 the address without its /32 or /128 (host()), as MariaDB prints it;
+ *   against a text column (kind 'text', see verify's plan) as PostgreSQL prints it, which a copy stored
  */
 import type { ColKind } from '../../verify/types';
 import { isBitType } from '../mysql/mysql-normalize';
@@ -77,9 +78,10 @@ export function pgCanonExpr(q: string, kind: ColKind, opts: PgCanonOptions): str
       if (opts.crossEngine && isBitType(opts.type)) return `CASE WHEN ${q} IS NOT NULL THEN COALESCE(NULLIF(ltrim((${q})::text, '0'), ''), '0') END`;
       if (opts.crossEngine && opts.type === 'inet') return `host(${q})`;
       return `(${q})::text`;
+    case 'text':
+      return pgValueText(q, opts.type);
     case 'int':
     case 'float':
-    case 'text':
       return `(${q})::text`;
     case 'decimal':
       return `trim_scale(${q})::text`;
@@ -100,9 +102,17 @@ export function pgCanonExpr(q: string, kind: ColKind, opts: PgCanonOptions): str
   }
 }
 
+/**
+ * A value's text: ::text, which drops char(n)'s padding; inet's cast to text (unlike its
+ * output, which COPY and a text column hold) keeps a host's /32 or /128: abbrev() is the output.
+ */
+function pgValueText(q: string, type: string | undefined): string {
+  return type === 'inet' ? `abbrev(${q})` : `(${q})::text`;
+}
+
 /** Key ordering/range expression: text keys by byte (code point) order, like MySQL's BINARY. */
-export function pgKeyExpr(q: string, kind: ColKind): string {
-  return kind === 'text' ? `(${q})::text COLLATE "C"` : q;
+export function pgKeyExpr(q: string, kind: ColKind, type?: string): string {
+  return kind === 'text' ? `${pgValueText(q, type)} COLLATE "C"` : q;
 }
 
 /** A bound key value ($n holds canonical text) comparable with pgKeyExpr. */
