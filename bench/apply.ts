@@ -811,7 +811,8 @@ async function main(): Promise<void> {
     }
   }
 
-  // equality
+  // equality (the replica's SQL thread is stopped when there was no lag phase: MASTER_POS_WAIT needs it running)
+  await rc.query('START SLAVE');
   const final = await masterStatus(my);
   const [[w2]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [final.file, final.pos]);
   if (w2!.r === null || Number(w2!.r) < 0) throw new Error(`replica did not catch up: ${String(w2!.r)}`);

@@ -142,6 +142,7 @@ export class Applier {
   private readonly laneWaiters: ((l: Lane) => void)[] = [];
   /** source tables whose target key is not the source key: their groups depend on each other whole */
   private readonly keyMismatch = new Set<string>();
+  private readonly opKeyCache = new WeakMap<Op, OpKeys>();
 
   /**
    * `lanes`: one target connection (and its binder) per exec_thr worker. Lane 0 holds the
@@ -383,32 +384,41 @@ export class Applier {
 
   /** The rows a group changes, as dependency keys (source table and key values). */
   private footprint(group: readonly Unit[]): Footprint {
-    const f: Footprint = { rows: new Set(), whole: new Set(), tables: new Set() };
+    const f: Footprint = { rows: new Map(), whole: new Set() };
     for (const u of group) {
       for (const op of u.tx.ops) {
         const k = this.opKeys(op);
         if (!k) continue;
-        f.tables.add(k.table);
+        let rows = f.rows.get(k.table);
+        if (rows === undefined) f.rows.set(k.table, (rows = new Set()));
         if (k.rows === undefined) f.whole.add(k.table);
-        else for (const r of k.rows) f.rows.add(r);
+        else for (const r of k.rows) rows.add(r);
       }
     }
     return f;
   }
 
-  /** An op's table and row keys (rows undefined: the table as a whole); undefined for DDL and TRUNCATE. */
-  private opKeys(op: Op): { table: string; rows: string[] | undefined } | undefined {
+  /**
+   * An op's table and row keys (rows undefined: the table as a whole); undefined for DDL
+   * and TRUNCATE. Kept per op: a group's footprint and its contention check both ask, and
+   * building the key texts was a tenth of exec's CPU (bench/apply --profile).
+   */
+  private opKeys(op: Op): OpKeys | undefined {
     if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') return undefined;
-    const table = `${op.table.schema}\u0000${op.table.table}`;
+    const cached = this.opKeyCache.get(op);
+    if (cached !== undefined) return cached;
+    const table = tableKeyText(op.table);
     const key = sourceKey(op.table);
-    if (key.length === 0 || this.keyMismatch.has(table)) return { table, rows: undefined };
-    const rows: string[] = [];
-    for (const row of op.kind === 'update' ? [op.before, op.after] : [op.kind === 'insert' ? op.after : op.before]) {
-      const k = keyValuesText(key, row);
-      if (k === undefined) return { table, rows: undefined };
-      rows.push(table + '\u0000' + k);
+    let out: OpKeys;
+    if (key.length === 0 || this.keyMismatch.has(table)) out = { table, rows: undefined };
+    else {
+      const first = rowKey(key, op.kind === 'insert' ? op.after : op.before);
+      // an update that keeps its key (the usual one) has one row key
+      const second = op.kind === 'update' && first !== undefined ? rowKey(key, op.after) : first;
+      out = first === undefined || second === undefined ? { table, rows: undefined } : { table, rows: first === second ? [first] : [first, second] };
     }
-    return { table, rows };
+    this.opKeyCache.set(op, out);
+    return out;
   }
 
   /** The op changes a row (or a whole table) that one of `footprints` changes. */
@@ -416,9 +426,10 @@ export class Applier {
     const k = this.opKeys(op);
     if (!k) return false;
     for (const f of footprints) {
-      if (!f.tables.has(k.table)) continue;
+      const rows = f.rows.get(k.table);
+      if (rows === undefined) continue;
       if (k.rows === undefined || f.whole.has(k.table)) return true;
-      for (const r of k.rows) if (f.rows.has(r)) return true;
+      for (const r of k.rows) if (rows.has(r)) return true;
     }
     return false;
   }
@@ -891,9 +902,33 @@ export interface Lane {
 
 /** What a group changes: rows by source key, and tables changed as a whole (no usable key). */
 interface Footprint {
-  readonly rows: Set<string>;
+  /** per source table (schema NUL table) the keys of the rows it changes */
+  readonly rows: Map<string, Set<RowKey>>;
+  /** tables changed as a whole (no usable key) */
   readonly whole: Set<string>;
-  readonly tables: Set<string>;
+}
+
+/**
+ * A row's source key inside its table's set: a one-column number, bigint or string key as
+ * the value itself (no string to build and hash per change), else keyValuesText. Values
+ * of one key column have one JS type, so a row always gets the same RowKey; kinds never
+ * equal each other, so two rows can only share one by having the same key.
+ */
+type RowKey = string | number | bigint;
+
+function rowKey(key: readonly number[], row: Row): RowKey | undefined {
+  if (key.length === 1) {
+    const v = row[key[0]!];
+    if (typeof v === 'number' || typeof v === 'bigint') return v;
+    // prefixed: never equal to the keyValuesText of another value type
+    if (typeof v === 'string') return '\u0002' + v;
+  }
+  return keyValuesText(key, row);
+}
+
+interface OpKeys {
+  readonly table: string;
+  readonly rows: readonly RowKey[] | undefined;
 }
 
 interface InFlight {
@@ -902,7 +937,7 @@ interface InFlight {
   done: Promise<void>;
 }
 
-const NO_FOOTPRINT: Footprint = { rows: new Set(), whole: new Set(), tables: new Set() };
+const NO_FOOTPRINT: Footprint = { rows: new Map(), whole: new Set() };
 
 /** A part's row counts showed a conflict (rejection value: it goes change by change). */
 const CONFLICT = Symbol('conflict');
@@ -911,14 +946,26 @@ const CONFLICT = Symbol('conflict');
 const COMMIT_WAIT_MS = 3000;
 
 function overlaps(a: Footprint, b: Footprint): boolean {
-  for (const t of a.whole) if (b.tables.has(t)) return true;
-  for (const t of b.whole) if (a.tables.has(t)) return true;
-  const [small, big] = a.rows.size < b.rows.size ? [a.rows, b.rows] : [b.rows, a.rows];
-  for (const k of small) if (big.has(k)) return true;
+  for (const t of a.whole) if (b.rows.has(t)) return true;
+  for (const t of b.whole) if (a.rows.has(t)) return true;
+  for (const [t, mine] of a.rows) {
+    const theirs = b.rows.get(t);
+    if (theirs === undefined) continue;
+    const [small, big] = mine.size < theirs.size ? [mine, theirs] : [theirs, mine];
+    for (const k of small) if (big.has(k)) return true;
+  }
   return false;
 }
 
 const keysOf = new WeakMap<TableDescriptor, number[]>();
+const tableKeys = new WeakMap<TableDescriptor, string>();
+
+/** schema NUL table (cached per descriptor) */
+function tableKeyText(t: TableDescriptor): string {
+  let k = tableKeys.get(t);
+  if (k === undefined) tableKeys.set(t, (k = `${t.schema}\u0000${t.table}`));
+  return k;
+}
 
 /** Indexes of the source table's key columns (cached per descriptor). */
 function sourceKey(t: TableDescriptor): number[] {

@@ -1,3 +1,4 @@
+import { format } from 'mysql2';
 import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import type { DbConnection } from '../../config/types';
 import { SynctlError } from '../../errors';
@@ -193,6 +194,9 @@ export async function openMysqlTarget(db: DbConnection, opts: MysqlTargetOptions
       flags: ['FOUND_ROWS'],
       supportBigNumbers: true,
       bigNumberStrings: true,
+      // mysql2 scans every query for '?' placeholders even when it has no values: exec's
+      // batches are megabytes of literals, and that scan was ~3% of exec's CPU (bench/apply --profile)
+      queryFormat: (sql: string, values: unknown): string => (Array.isArray(values) && values.length > 0 ? format(sql, values) : sql),
     });
     for (const s of SESSION) await conn.query(s);
   } catch (e) {
