@@ -14,6 +14,8 @@
  *   --lag-seconds=60                 the lag phase: sysbench at --threads with everything running
  *   --lag-alone=1                    the lag phase once per applier, the others stopped (3 sysbench runs)
  *   --lag-debug=DIR                  the lag phase's execs and captures with --debug, their logs in DIR
+ *   --lag-settle=15                  seconds of no writes before each lag phase (after a catch-up the
+ *                                    target servers are still flushing it; that is not lag)
  *   --profile=DIR                    run the catch-up exec children with node --cpu-prof into DIR
  *   --mariadb-target=own             exec → MariaDB writes to a MariaDB server of its own (server_id 3),
  *                                    as the replica does; 'source': database sbtest_tgt on the source
@@ -83,6 +85,8 @@ const LAG_SECONDS = intOpt('lag-seconds', 60);
 const LAG_ALONE = opt('lag-alone', '') !== '';
 /** the lag phase's execs and captures run with --debug; their logs are written to this directory */
 const LAG_DEBUG = opt('lag-debug', '');
+/** seconds every target is left idle before a lag phase: its server's flushing after a catch-up is not lag */
+const LAG_SETTLE = intOpt('lag-settle', 15);
 const PROFILE = opt('profile', '');
 const EXPERIMENT = opt('experiment', '');
 /** exec_thr of the execs (default: the config's default, 4) */
@@ -508,6 +512,10 @@ interface LagResult {
 }
 
 async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
+  if (LAG_SETTLE > 0) {
+    say(`lag phase: ${LAG_SETTLE}s without writes first (the targets finish flushing what they caught up)`);
+    await sleep(LAG_SETTLE * 1000);
+  }
   const hb = await mariaConnect({ database: SRC });
   const reads: Record<LagReader, () => Promise<number>> = {
     pg: async () => Number((await pg.query<{ seq: string }>(`SELECT seq FROM ${PG_SCHEMA}.heartbeat WHERE id = 1`)).rows[0]?.seq ?? 0),
@@ -729,11 +737,12 @@ async function main(): Promise<void> {
       for (const c of [...execs, ...caps]) if (!c.running) throw new Error(`a lag-phase process exited:\n${c.stderr}`);
       return async () => {
         // captures first: a capture whose exec is gone logs reconnect warnings
-        for (const c of [...caps, ...execs]) {
+        const named = [...caps.map((c, i) => ({ c, name: `capture-${targets[i]}` })), ...execs.map((c, i) => ({ c, name: `exec-${targets[i]}` }))];
+        for (const { c, name } of named) {
           const code = await c.kill('SIGTERM');
           if (LAG_DEBUG) {
             fs.mkdirSync(LAG_DEBUG, { recursive: true });
-            fs.appendFileSync(path.join(LAG_DEBUG, `${c === caps[0] || c === caps[1] ? 'capture' : 'exec'}-${targets.join('+')}.log`), c.stderr);
+            fs.appendFileSync(path.join(LAG_DEBUG, `${name}${targets.length > 1 ? '-all' : '-alone'}.log`), c.stderr);
           }
           const bad = c.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
           if (code !== 0 || bad.length) throw new Error(`a lag-phase process exited ${code} or logged errors:\n${bad.slice(0, 20).join('\n')}\n${c.stderr.slice(-2000)}`);
