@@ -565,8 +565,18 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   });
   await sleep(1000);
   runStart = now();
+  const phaseStart = new Date();
   const run = await runSysbench({ test: 'oltp_write_only', phase: 'run', database: SRC, tables: TABLES, tableSize: TABLE_SIZE, threads: THREADS, time: LAG_SECONDS });
   writing = false;
+  if (LAG_DEBUG && which.includes('pg')) {
+    // PostgreSQL's own background work during the phase (it competes for the same 2 cores)
+    const av = await pg.query<{ relname: string; v: Date | null; a: Date | null }>(
+      `SELECT relname, last_autovacuum AS v, last_autoanalyze AS a FROM pg_stat_user_tables WHERE schemaname = $1 ORDER BY relname`,
+      [PG_SCHEMA],
+    );
+    const rel = (d: Date | null) => (d === null ? '-' : `${((d.getTime() - phaseStart.getTime()) / 1000).toFixed(1)}s`);
+    say(`lag phase (debug): PostgreSQL autovacuum/autoanalyze, seconds after sysbench started: ${av.rows.map((r) => `${r.relname} ${rel(r.v)}/${rel(r.a)}`).join(', ')}`);
+  }
   await writer;
   const lastSeq = seq;
   say(`lag phase: sysbench done (${run.transactions} tx, ${run.tps} tps); waiting for ${which.join(', ')} to show heartbeat ${lastSeq}`);
