@@ -226,7 +226,9 @@ describe('tcp link over TLS', () => {
 describe('dead peers', () => {
   test('a sender whose connection silently stops passing bytes reconnects and loses nothing', async () => {
     const sink = new Sink();
-    const r = new TcpReceiver({ host: '127.0.0.1', port: 0, siteid: 9, resume: sink.resume, heartbeatMs: 100 });
+    // the receiver would find the frozen peer silent after 300 ms too, and its drop (passed on
+    // by the proxy) could beat the sender's own detection, which is what this test is about
+    const r = new TcpReceiver({ host: '127.0.0.1', port: 0, siteid: 9, resume: sink.resume, heartbeatMs: 100, deadMs: 10_000 });
     const port = await r.start();
     const proxy = new ChaosProxy({ targetHost: '127.0.0.1', targetPort: port });
     const pport = await proxy.start();
