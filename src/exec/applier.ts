@@ -180,6 +180,8 @@ export class Applier {
       if (r.worker === this.worker) this.checkpoints.set(r.siteid, r);
     }
     await t.run(['COMMIT']);
+    // the first group is planned from this read (openAndApply), not from an empty table
+    await this.seqids.refresh(t);
   }
 
   /** Where to resume each origin: after the last frame fully applied, at the last applied transaction. */
@@ -452,8 +454,7 @@ export class Applier {
       // trigger) gets one more try in source order before the slow one-by-one path
       let inOrder = false;
       while (ok === 'retry') {
-        ok = await this.beginGated(l, group)
-          .then((units) => this.applyGroupFast(l, units, consumed, prev, contended, inOrder))
+        ok = await this.openAndApply(l, group, consumed, prev, contended, inOrder)
           .catch(async (e: unknown): Promise<boolean | 'retry'> => {
             await l.target.rollback().catch(() => undefined);
             // an earlier group failed: this one must not commit either
@@ -476,6 +477,50 @@ export class Applier {
     await prev;
     await this.saveConsumed(l, consumed);
     return this.ackable(consumed);
+  }
+
+  /**
+   * A group's first round trip opens the transaction, takes the gate row, reads
+   * DMHS_TABLE_SEQID and carries the group's first statements, planned from the last read
+   * of that table. When this read shows the table changed since (a copy marked or
+   * finished a table), the transaction is rolled back and the group planned again from
+   * the new read (beginGated). A group thus costs two round trips, not four: on a
+   * loaded machine every round trip waits to be scheduled at both ends, and that wait,
+   * not the statements, is most of a small group's time (bench/apply's lag phase).
+   */
+  private async openAndApply(
+    l: Lane,
+    group: Unit[],
+    consumed: ReadonlyMap<number, bigint>,
+    prev: Promise<unknown>,
+    contended: Footprint[],
+    inOrder: boolean,
+  ): Promise<boolean | 'retry'> {
+    const slow = () =>
+      this.beginGated(l, group)
+        .then((units) => this.applyGroupFast(l, units, consumed, prev, contended, inOrder))
+        .then((r) => {
+          // only a group opened by `opening` can find its plan stale
+          if (r === STALE) throw new SynctlError('INTERNAL', 'a group without an opening was found stale');
+          return r;
+        });
+    // a loading table makes the group wait outside any transaction: beginGated does that
+    if (this.seqids.anyLoading) return slow();
+    const planned = this.seqids.version;
+    const sys = l.target.system;
+    const opening: Opening = {
+      statements: ['BEGIN', sys.gateShared(), sys.readTableSeqids()],
+      readAt: 2,
+      stillPlanned: (rows) => {
+        this.seqids.update(rows);
+        return this.seqids.version === planned;
+      },
+    };
+    const r = await this.applyGroupFast(l, this.uncovered(l, group), consumed, prev, contended, inOrder, opening);
+    if (r !== STALE) return r;
+    this.opts.log.debug('DMHS_TABLE_SEQID changed since the group was planned (a copy marked or finished a table): planning it again');
+    await l.target.rollback();
+    return slow();
   }
 
   /**
@@ -602,15 +647,17 @@ export class Applier {
     prev: Promise<unknown>,
     contended: Footprint[],
     inOrder: boolean,
-  ): Promise<boolean | 'retry'> {
-    // the transaction is open (beginGated). Rows that groups still in flight change too
-    // are written only once those have committed (after `prev`): this group never holds a
-    // lock an earlier one waits for, and sees their rows.
+    opening?: Opening,
+  ): Promise<boolean | 'retry' | typeof STALE> {
+    // the transaction is open (beginGated), or `opening` opens it. Rows that groups still
+    // in flight change too are written only once those have committed (after `prev`):
+    // this group never holds a lock an earlier one waits for, and sees their rows.
     const now: Op[] = [];
     const late: Op[] = [];
     for (const u of units) for (const op of u.tx.ops) (contended.length > 0 && this.touchesAny(op, contended) ? late : now).push(op);
     const apply = (ops: readonly Op[]) => this.runOps(l, ops, inOrder);
-    if (!(await apply(now))) return false;
+    const first = await this.runOps(l, now, inOrder, opening);
+    if (first !== true) return first;
     if ((await settled(prev, COMMIT_WAIT_MS)) === 'pending') {
       await l.target.rollback();
       await prev;
@@ -629,12 +676,22 @@ export class Applier {
    * Writes `ops` (row changes only) in the open transaction, many statements per round
    * trip, as their net effect unless `inOrder`; false on a row count that shows a conflict.
    */
-  private async runOps(l: Lane, ops: readonly Op[], inOrder = false): Promise<boolean> {
+  private async runOps(l: Lane, ops: readonly Op[], inOrder: boolean, opening?: Opening): Promise<boolean | typeof STALE> {
     let trip: SqlStatement[] = [];
     let bytes = 0;
-    const runTrip = async (): Promise<boolean> => {
-      if (trip.length === 0) return true;
-      const counts = await l.target.run(trip.map((s) => s.sql));
+    let open = opening;
+    const runTrip = async (): Promise<boolean | typeof STALE> => {
+      if (trip.length === 0 && !open) return true;
+      let counts: number[];
+      if (open) {
+        const o = open;
+        open = undefined;
+        const r = await l.target.runReading([...o.statements, ...trip.map((s) => s.sql)], o.readAt);
+        if (!o.stillPlanned(r.rows)) return STALE;
+        counts = r.counts.slice(o.statements.length);
+      } else {
+        counts = await l.target.run(trip.map((s) => s.sql));
+      }
       const ok = trip.every((s, i) => s.expect === undefined || counts[i] === s.expect);
       trip = [];
       bytes = 0;
@@ -642,13 +699,17 @@ export class Applier {
     };
     for (const s of await this.statementsFor(l, ops, inOrder)) {
       if ('bulk' in s) {
-        if (!(await runTrip())) return false;
+        const ok = await runTrip();
+        if (ok !== true) return ok;
         if ((await l.target.bulkInsert!(s.bulk, s.rows)) !== s.rows.length) return false;
         continue;
       }
       trip.push(s);
       bytes += s.sql.length;
-      if (bytes >= this.tripBytes && !(await runTrip())) return false;
+      if (bytes >= this.tripBytes) {
+        const ok = await runTrip();
+        if (ok !== true) return ok;
+      }
     }
     return runTrip();
   }
@@ -938,6 +999,18 @@ interface InFlight {
 }
 
 const NO_FOOTPRINT: Footprint = { rows: new Map(), whole: new Set() };
+
+/** A group's statements were planned from a DMHS_TABLE_SEQID read that is out of date. */
+const STALE = Symbol('stale');
+
+/** Statements that open a group's transaction in its first round trip (openAndApply). */
+interface Opening {
+  readonly statements: readonly string[];
+  /** the statement whose rows are DMHS_TABLE_SEQID */
+  readonly readAt: number;
+  /** takes the rows; false when the group must be planned again */
+  readonly stillPlanned: (rows: readonly Record<string, unknown>[]) => boolean;
+}
 
 /** A part's row counts showed a conflict (rejection value: it goes change by change). */
 const CONFLICT = Symbol('conflict');

@@ -16,6 +16,7 @@ interface Entry {
  */
 export class TableSeqids {
   private entries = new Map<string, Entry>();
+  private seen = '';
 
   constructor(private readonly log: Logger) {}
 
@@ -28,13 +29,27 @@ export class TableSeqids {
    * (so never from a cache: a copy may have marked a table since the last read).
    */
   async refresh(target: ApplyTarget): Promise<void> {
-    const rows = await target.query(target.system.readTableSeqids());
+    this.update(await target.query(target.system.readTableSeqids()));
+  }
+
+  /**
+   * The table as last read (rows of readTableSeqids()), as one string: equal strings mean
+   * equal contents, so a plan made from an earlier read still holds.
+   */
+  get version(): string {
+    return this.seen;
+  }
+
+  /** Takes rows of readTableSeqids() read by the caller (in a group's first round trip). */
+  update(rows: readonly Record<string, unknown>[]): void {
     const next = new Map<string, Entry>();
+    const seen: string[] = [];
     for (const r of rows) {
       const get = (n: string): unknown => r[n] ?? r[n.toLowerCase()];
       const status = String(get('STATUS') ?? '');
       if (status === SEQID_GATE.status) continue;
       const text = String(get('POS') ?? '');
+      seen.push(`${String(get('SCHEMA_NAME'))}\u0000${String(get('TABLE_NAME'))}\u0000${text}\u0000${status}`);
       let pos: Position | undefined;
       try {
         pos = text ? parsePosition(text) : undefined;
@@ -44,6 +59,7 @@ export class TableSeqids {
       next.set(TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME'))), { pos, status });
     }
     this.entries = next;
+    this.seen = seen.sort().join('\u0001');
   }
 
   get empty(): boolean {
@@ -66,6 +82,12 @@ export class TableSeqids {
       out.push({ schema, table });
     }
     return out;
+  }
+
+  /** some table's initial load is running (as of the last read) */
+  get anyLoading(): boolean {
+    for (const e of this.entries.values()) if (e.status === 'loading') return true;
+    return false;
   }
 
   loading(schema: string, table: string): boolean {

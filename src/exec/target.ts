@@ -19,6 +19,11 @@ export interface ApplyTarget {
    * until rollback()).
    */
   run(statements: readonly string[]): Promise<number[]>;
+  /**
+   * run(), and the rows of the statement at `readAt` (a SELECT): a read a transaction
+   * needs first travels in the same round trip as the statements after it.
+   */
+  runReading(statements: readonly string[], readAt: number): Promise<{ counts: number[]; rows: Record<string, unknown>[] }>;
   rollback(): Promise<void>;
   /**
    * Takes the session lock that makes this the only exec writing `name` on the target,

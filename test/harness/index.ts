@@ -260,6 +260,13 @@ export interface SysbenchOptions {
   /** Target another MySQL-protocol server than the harness MariaDB. */
   target?: { host: string; port: number; user: string; password: string };
   extraArgs?: string[];
+  /**
+   * Runs sysbench in a session of its own. Linux schedules each session as one group
+   * (kernel.sched_autogroup_enabled): in the caller's session its threads take the CPU
+   * share of the caller's other children; in its own, they compete as a client on its own
+   * would (the servers run in sessions of their own too).
+   */
+  ownSession?: boolean;
 }
 
 export interface SysbenchResult {
@@ -318,7 +325,7 @@ export async function runSysbench(opts: SysbenchOptions): Promise<SysbenchResult
   ];
   const { code, stdout, stderr, timedOut } = await new Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>(
     (resolve, reject) => {
-      const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownSession ?? false });
       let out = '';
       let err = '';
       let killed = false;

@@ -88,3 +88,14 @@ export function parseCounts(recordsets: readonly (readonly Record<string, unknow
   }
   return counts;
 }
+
+/**
+ * The rows of statement `readAt` of a countedBatch: each SELECT of the batch returns one
+ * result set, in order (exec's other statements, and the counts row, come after or return
+ * none), so it is the result set numbered by the SELECTs before it.
+ */
+export function rowsOfStatement(recordsets: readonly (readonly Record<string, unknown>[])[], statements: readonly string[], readAt: number): Record<string, unknown>[] {
+  if (!/^\s*SELECT\b/i.test(statements[readAt] ?? '')) throw new SynctlError('DB', `statement ${readAt} of the batch is not a SELECT`);
+  const before = statements.slice(0, readAt).filter((s) => /^\s*SELECT\b/i.test(s)).length;
+  return [...(recordsets[before] ?? [])];
+}

@@ -6,7 +6,7 @@ import type { TableDescriptor } from '../../model/change';
 import type { VTable } from '../../verify/types';
 import { bindTable } from '../bound-table';
 import { parseMysqlDdl } from '../mysql/mysql-ddl-parse';
-import { countedBatch, parseCounts, sessionCheck, transactionCheck, transactionOpenAfter, tsqlStatement } from './mssql-batch';
+import { countedBatch, parseCounts, rowsOfStatement, sessionCheck, transactionCheck, transactionOpenAfter, tsqlStatement } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import { mssqlDefault, mssqlTypeForMysql, mysqlDdlToMssql } from './mssql-ddl';
 import { mssqlConnectionLost, mssqlErrorKind, mssqlIsDuplicateKey } from './mssql-errors';
@@ -377,6 +377,18 @@ describe('the target over a session answering with recorded results', () => {
     expect(sent[0]).toContain('BEGIN TRANSACTION\n;');
     expect(await t.run([])).toEqual([]);
     expect(sent).toHaveLength(1);
+  });
+
+  test("runReading: one batch; the read's rows are the result set of its SELECT, counted past the SELECTs before it", async () => {
+    const seqids = [{ SCHEMA_NAME: 'app', TABLE_NAME: 't', POS: 'binlog:b.1:4', STATUS: 'done' }];
+    // what SQL Server returns for BEGIN; gate SELECT; seqid SELECT; UPDATE; then the counts row
+    const { session, sent } = fakeSession([result([[{ '': 1 }], seqids, [{ rc: '0 1 1 3 ' }]])]);
+    const t = mssqlTargetOn(session, { zeroDate: null, systemSchema: 'synctl' });
+    const sys = t.system;
+    const r = await t.runReading(['BEGIN', sys.gateShared(), sys.readTableSeqids(), 'UPDATE ...'], 2);
+    expect(r).toEqual({ counts: [0, 1, 1, 3], rows: seqids });
+    expect(sent).toHaveLength(1);
+    expect(() => rowsOfStatement([], ['BEGIN', 'UPDATE ...'], 1)).toThrow(/not a SELECT/);
   });
 
   test('while exec has a transaction open, every batch first checks SQL Server has not rolled it back', async () => {

@@ -9,7 +9,7 @@ import type { Row } from '../../model/change';
 import type { BoundTable } from '../bound-table';
 import { BULK_OPTIONS, bulkColumns, bulkTable, mssqlBulkColumnsSql } from './mssql-bulk-table';
 import type { BulkColumnDef } from './mssql-bulk-values';
-import { countedBatch, parseCounts, sessionCheck, transactionCheck, transactionOpenAfter } from './mssql-batch';
+import { countedBatch, parseCounts, rowsOfStatement, sessionCheck, transactionCheck, transactionOpenAfter } from './mssql-batch';
 import { mssqlColumnsSql, mssqlKeysSql, mssqlTablesFromRows } from './mssql-catalog';
 import { mysqlDdlToMssql } from './mssql-ddl';
 import { mssqlIsDuplicateKey } from './mssql-errors';
@@ -74,9 +74,18 @@ class MssqlTarget implements ApplyTarget {
 
   async run(statements: readonly string[]): Promise<number[]> {
     if (statements.length === 0) return [];
+    return parseCounts((await this.batch(statements)).recordsets, statements.length);
+  }
+
+  async runReading(statements: readonly string[], readAt: number): Promise<{ counts: number[]; rows: Record<string, unknown>[] }> {
+    const r = await this.batch(statements);
+    return { counts: parseCounts(r.recordsets, statements.length), rows: rowsOfStatement(r.recordsets, statements, readAt) };
+  }
+
+  private async batch(statements: readonly string[]): Promise<{ recordsets: Record<string, unknown>[][] }> {
     const r = await this.session.batch(countedBatch(statements, this.session.mark, this.inTransaction));
     this.inTransaction = transactionOpenAfter(statements, this.inTransaction);
-    return parseCounts(r.recordsets, statements.length);
+    return r as { recordsets: Record<string, unknown>[][] };
   }
 
   async lock(name: string, timeoutSec: number): Promise<boolean> {

@@ -60,6 +60,11 @@ function mysqlSystemTables(schema: string): SystemTables {
   };
 }
 
+/** rows a statement changed (a SELECT: rows it returned) */
+function affected(x: ResultSetHeader | RowDataPacket[]): number {
+  return Array.isArray(x) ? x.length : x.affectedRows;
+}
+
 class MysqlTarget implements ApplyTarget {
   readonly sameEngineDdl = 'mysql' as const;
   readonly writer = new SqlWriter(MYSQL_PARTS);
@@ -75,10 +80,20 @@ class MysqlTarget implements ApplyTarget {
   }
 
   async run(statements: readonly string[]): Promise<number[]> {
+    return (await this.results(statements)).map(affected);
+  }
+
+  async runReading(statements: readonly string[], readAt: number): Promise<{ counts: number[]; rows: Record<string, unknown>[] }> {
+    const list = await this.results(statements);
+    const read = list[readAt];
+    return { counts: list.map(affected), rows: Array.isArray(read) ? (read as Record<string, unknown>[]) : [] };
+  }
+
+  /** the statements as one multi-statement query (one round trip), a result per statement */
+  private async results(statements: readonly string[]): Promise<(ResultSetHeader | RowDataPacket[])[]> {
     if (statements.length === 0) return [];
     const [r] = await this.conn.query(statements.join(';\n'));
-    const list = (statements.length === 1 ? [r] : r) as (ResultSetHeader | RowDataPacket[])[];
-    return list.map((x) => (Array.isArray(x) ? x.length : x.affectedRows));
+    return (statements.length === 1 ? [r] : r) as (ResultSetHeader | RowDataPacket[])[];
   }
 
   async lock(name: string, timeoutSec: number): Promise<boolean> {

@@ -85,10 +85,19 @@ class PgTarget implements ApplyTarget {
   }
 
   async run(statements: readonly string[]): Promise<number[]> {
+    return (await this.results(statements)).map((x) => x.rowCount ?? 0);
+  }
+
+  async runReading(statements: readonly string[], readAt: number): Promise<{ counts: number[]; rows: Record<string, unknown>[] }> {
+    const list = await this.results(statements);
+    return { counts: list.map((x) => x.rowCount ?? 0), rows: (list[readAt]?.rows ?? []) as Record<string, unknown>[] };
+  }
+
+  /** the statements as one simple query (one round trip), a result per statement */
+  private async results(statements: readonly string[]): Promise<QueryResult[]> {
     if (statements.length === 0) return [];
     const r = (await this.client.query(statements.join(';\n'))) as QueryResult | QueryResult[];
-    const list = Array.isArray(r) ? r : [r];
-    return list.map((x) => x.rowCount ?? 0);
+    return Array.isArray(r) ? r : [r];
   }
 
   async lock(name: string, timeoutSec: number): Promise<boolean> {
