@@ -26,6 +26,8 @@
  *   --mariadb-target=own             exec → MariaDB writes to a MariaDB server of its own (server_id 3),
  *                                    as the replica does; 'source': database sbtest_tgt on the source
  *                                    server, under sysbench's load (the setup of the earlier figures)
+ *   --target-binlog-cache=0          binlog_cache_size of exec's own MariaDB target (0: its default, 32 KB;
+ *                                    exec's groups are larger and spill to a temp file)
  *   --experiment=batching            instead: how fast each target server takes the same row
  *                                    changes as one statement per row (what exec sends) and as
  *                                    net-change upserts per table (see batchingExperiment)
@@ -120,6 +122,8 @@ const EXEC_TRX = intOpt('exec-trx', 0);
  * server itself, which sysbench loads at the same time (the bench's setup before 2026-11-21)
  */
 const MARIADB_TARGET = opt('mariadb-target', 'own');
+/** binlog_cache_size (bytes) of exec's own MariaDB target; 0: the server's default (32 KB) */
+const TARGET_BINLOG_CACHE = intOpt('target-binlog-cache', 0);
 if (MARIADB_TARGET !== 'own' && MARIADB_TARGET !== 'source') throw new Error(`--mariadb-target=${MARIADB_TARGET}: 'own' or 'source'`);
 
 const SRC = 'sbtest';
@@ -754,6 +758,8 @@ async function main(): Promise<void> {
     myTarget = await startExtraMariaDb({ name: 'exec_target', serverId: 3 });
     tc = await mysql.createConnection({ socketPath: myTarget.socket, user: 'root' });
     await tc.query(`CREATE DATABASE ${MY_TGT}`);
+    // exec's groups are large transactions: past binlog_cache_size they spill to a temp file
+    if (TARGET_BINLOG_CACHE > 0) await tc.query(`SET GLOBAL binlog_cache_size = ${TARGET_BINLOG_CACHE}`);
   } else {
     await createDatabase('mariadb', MY_TGT);
     tc = my;
