@@ -635,8 +635,8 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   // lag counts from the end of the warm-up: the processes have run the workload's code
   // paths, and the servers' caches hold its rows (as for a pipeline that has been running)
   runStart = now() + LAG_WARMUP * 1000;
-  const phaseStart = new Date(Date.now() + LAG_WARMUP * 1000);
   const wallStart = Date.now() + LAG_WARMUP * 1000;
+  const phaseStart = new Date(wallStart);
   const cpuBefore = LAG_DEBUG ? cpuByProcess() : undefined;
   const vmstat = LAG_DEBUG ? spawn('vmstat', ['-t', '-w', '1'], { stdio: ['ignore', 'pipe', 'ignore'] }) : undefined;
   const vmstatOut: string[] = [];
@@ -679,8 +679,8 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   await hb.end();
   const all = [dump, ...readers.map((r) => r.s)];
   if (LAG_DEBUG) {
-    // one line per heartbeat: when it was sent (wall clock, s after sysbench started) and each
-    // series' lag, to line up with vmstat's seconds and the processes' debug logs
+    // one line per heartbeat: when it was sent (wall clock, and s after the warm-up; negative
+    // during it) and each series' lag, to line up with vmstat's seconds and the processes' debug logs
     fs.mkdirSync(LAG_DEBUG, { recursive: true });
     const tag = `${which.length > 1 ? 'all' : which[0]!}-${++lagPhaseCount}`;
     const lines = [['seq', 'sent_utc', 'at_s', 'commit_ms', ...all.map((s) => s.name.replace(/\s+/g, '_'))].join('\t')];
