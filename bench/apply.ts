@@ -609,7 +609,8 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
     if (sec >= 0) commitsPerSecond[sec] = (commitsPerSecond[sec] ?? 0) + 1;
   });
   let writing = true;
-  let runStart = now();
+  // set when sysbench starts: nothing before then counts (the warm-up neither)
+  let runStart = Infinity;
   const writer = (async () => {
     while (writing) {
       const next = seq + 1;
