@@ -34,18 +34,25 @@ export class CaptureState {
 
   /** Position of a sequence sent after the checkpoint, from sent.log. */
   async positionOf(seq: bigint): Promise<string | undefined> {
+    for (const e of await this.sentEntries()) if (e.seq === seq) return e.position;
+    return undefined;
+  }
+
+  /** sent.log's entries, oldest first (none when it does not exist) */
+  private async sentEntries(): Promise<{ seq: bigint; position: string }[]> {
     let text: string;
     try {
       text = await fsp.readFile(this.sentFile, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+    const out: { seq: bigint; position: string }[] = [];
     for (const line of text.split('\n')) {
       const sp = line.indexOf(' ');
-      if (sp > 0 && BigInt(line.slice(0, sp)) === seq) return line.slice(sp + 1);
+      if (sp > 0) out.push({ seq: BigInt(line.slice(0, sp)), position: line.slice(sp + 1) });
     }
-    return undefined;
+    return out;
   }
 
   /** Records a frame about to be sent. */
@@ -54,12 +61,18 @@ export class CaptureState {
     await this.sent.write(`${seq} ${position}\n`);
   }
 
-  /** Saves the checkpoint durably and forgets sent.log entries at or below it. */
+  /**
+   * Saves the checkpoint durably and forgets sent.log entries at or below it. The entries
+   * after it stay: frames sent but not yet acknowledged when the checkpoint was taken may
+   * be what a next hop answering RESUME by sequence alone (a relay's spool) holds last.
+   */
   async commit(c: Checkpoint): Promise<void> {
     await writeFileAtomic(this.checkpointFile, JSON.stringify({ seq: String(c.seq), position: c.position }));
     await this.sent?.close();
     this.sent = undefined;
-    await fsp.rm(this.sentFile, { force: true });
+    const later = (await this.sentEntries()).filter((e) => e.seq > c.seq);
+    if (later.length === 0) await fsp.rm(this.sentFile, { force: true });
+    else await writeFileAtomic(this.sentFile, later.map((e) => `${e.seq} ${e.position}\n`).join(''));
   }
 
   async close(): Promise<void> {
