@@ -604,10 +604,11 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   const stopDump = new AbortController();
   /** source commits per second of the phase, as the dump delivers them (--lag-debug) */
   const commitsPerSecond: number[] = [];
-  const dumping = dumpHeartbeats((v) => observe(dump, v, now()), stopDump.signal, () => {
+  const countCommit = (): void => {
     const sec = Math.floor((now() - runStart) / 1000);
     if (sec >= 0) commitsPerSecond[sec] = (commitsPerSecond[sec] ?? 0) + 1;
-  });
+  };
+  const dumping = dumpHeartbeats((v) => observe(dump, v, now()), stopDump.signal, LAG_DEBUG ? countCommit : undefined);
   let writing = true;
   // set when sysbench starts: nothing before then counts (the warm-up neither)
   let runStart = Infinity;

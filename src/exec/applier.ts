@@ -655,7 +655,6 @@ export class Applier {
     const now: Op[] = [];
     const late: Op[] = [];
     for (const u of units) for (const op of u.tx.ops) (contended.length > 0 && this.touchesAny(op, contended) ? late : now).push(op);
-    const apply = (ops: readonly Op[]) => this.runOps(l, ops, inOrder);
     const first = await this.runOps(l, now, inOrder, opening);
     if (first !== true) return first;
     if ((await settled(prev, COMMIT_WAIT_MS)) === 'pending') {
@@ -664,7 +663,7 @@ export class Applier {
       return 'retry';
     }
     await prev; // rethrows an earlier group's failure: this one is then rolled back
-    if (late.length > 0 && !(await apply(late))) return false;
+    if (late.length > 0 && !(await this.runOps(l, late, inOrder))) return false;
     // the checkpoint after the group before it (that one has committed now)
     const rows = this.advance(units, consumed);
     await l.target.run([l.target.system.save(rows), 'COMMIT']);

@@ -25,8 +25,9 @@ export class TableSeqids {
   }
 
   /**
-   * Reads the table through `target`, inside the group's transaction after the gate row
-   * (so never from a cache: a copy may have marked a table since the last read).
+   * Reads the table through `target`: inside a group's transaction after the gate row
+   * (a copy may have marked a table since the last read), or at start, for planning the
+   * first group (which its own read then checks).
    */
   async refresh(target: ApplyTarget): Promise<void> {
     this.update(await target.query(target.system.readTableSeqids()));
@@ -49,14 +50,15 @@ export class TableSeqids {
       const status = String(get('STATUS') ?? '');
       if (status === SEQID_GATE.status) continue;
       const text = String(get('POS') ?? '');
-      seen.push(`${String(get('SCHEMA_NAME'))}\u0000${String(get('TABLE_NAME'))}\u0000${text}\u0000${status}`);
+      const key = TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME')));
+      seen.push(`${key}\u0000${text}\u0000${status}`);
       let pos: Position | undefined;
       try {
         pos = text ? parsePosition(text) : undefined;
       } catch {
         pos = undefined;
       }
-      next.set(TableSeqids.key(String(get('SCHEMA_NAME')), String(get('TABLE_NAME'))), { pos, status });
+      next.set(key, { pos, status });
     }
     this.entries = next;
     this.seen = seen.sort().join('\u0001');
