@@ -541,11 +541,13 @@ async function dumpHeartbeats(seen: (seq: number) => void, signal: AbortSignal, 
   const info = await readSourceInfo(conn);
   const decoder = new BinlogDecoder({ decodeValue: readColumnValue, verifyChecksum: false, skipRowsOf: (map) => map.table !== 'heartbeat' || map.schema !== SRC });
   try {
-    for await (const fe of streamBinlog({ ...conn, serverId: 4242, decoder, file: info.file, pos: info.pos, heartbeatSec: 1, signal }, info)) {
-      const ev = fe.event;
-      if (ev.kind === 'xid') commit?.();
-      if (ev.kind !== 'rows' || ev.table.table !== 'heartbeat') continue;
-      for (const r of ev.rows) if (r.after) seen(Number(String(r.after[1])));
+    for await (const run of streamBinlog({ ...conn, serverId: 4242, decoder, file: info.file, pos: info.pos, heartbeatSec: 1, signal }, info)) {
+      for (const fe of run) {
+        const ev = fe.event;
+        if (ev.kind === 'xid') commit?.();
+        if (ev.kind !== 'rows' || ev.table.table !== 'heartbeat') continue;
+        for (const r of ev.rows) if (r.after) seen(Number(String(r.after[1])));
+      }
     }
   } catch (e) {
     if (!signal.aborted) throw e;

@@ -13,6 +13,7 @@
  *   --repeats=3                      timed runs per side (median reported)
  *   --keep=DIR                       keep the binlog copies and the dictionary in DIR
  *   --from-dir=DIR                   no servers: time the files (and DIR/dict) kept by --keep
+ *   --live=0                         skip the live series (below)
  *
  * Workload: a private MariaDB from the test harness (binlog_format=ROW, FULL row image,
  * CRC32); FLUSH BINARY LOGS, `sysbench oltp_write_only prepare` (tables x table-size rows),
@@ -29,17 +30,26 @@
  * The headline peer is the default command. mariadb-binlog does not verify event CRC32s by
  * default and synctl always does, so a second peer row runs it with
  * --verify-binlog-checksum for a like-for-like reading (ratios against both are printed).
+ *
+ * Live series (not with --from-dir): the same files read from the still-running server over
+ * the replication protocol, as `synctl capture` reads a live source. Ours: captureLive (the
+ * library) from the first file's start until it has yielded every row change, with the
+ * dictionary; its process CPU seconds are printed too (capture's cost per change on a busy
+ * source). Peer: `mariadb-binlog --read-from-remote-server --base64-output=decode-rows -v`
+ * on the same files. Median of `repeats` runs each, interleaved.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { RowDataPacket } from 'mysql2/promise';
+import { captureLive } from '../src/capture/mysql/live-capture';
 import { captureOffline, DictionaryView } from '../src/capture/mysql/offline-capture';
+import { binlogPosition } from '../src/model/position';
 import { parseCondition } from '../src/dict/condition';
 import { introspectMysql } from '../src/dict/mysql-introspect';
 import { DictStore } from '../src/dict/store';
-import { createDatabase, mariaConnect, runSysbench, startHarness, stopHarness } from '../test/harness';
+import { createDatabase, harness, mariaConnect, runSysbench, startHarness, stopHarness } from '../test/harness';
 import { intOpt, opt, say } from './options';
 
 // ---------------------------------------------------------------------------------------
@@ -54,6 +64,7 @@ const REPEATS = Math.max(1, intOpt('repeats', 3));
 const KEEP = opt('keep', '');
 const FROM_DIR = opt('from-dir', '');
 const DB = 'sbtest';
+const LIVE = opt('live', '1') !== '0';
 
 
 // ---------------------------------------------------------------------------------------
@@ -63,6 +74,8 @@ interface Workload {
   dir: string;
   files: string[];
   note: string;
+  /** the server is still up (the live series reads from it) */
+  live: boolean;
 }
 
 async function produce(dir: string): Promise<Workload> {
@@ -110,11 +123,13 @@ async function produce(dir: string): Promise<Workload> {
       `MariaDB ${String(ver!.v)}; sysbench oltp_write_only prepare ${TABLES}x${TABLE_SIZE} (${prepS.toFixed(0)}s) + ` +
       `run ${RUN_SECONDS}s/${THREADS} threads (${run.transactions} tx, ${run.tps} tps)`;
     fs.writeFileSync(path.join(dir, 'workload.txt'), note + '\n');
-    return { dir, files, note };
+    return { dir, files, note, live: LIVE };
   } finally {
     await conn.end().catch(() => undefined);
-    say('stopping the harness');
-    await stopHarness();
+    if (!LIVE) {
+      say('stopping the harness');
+      await stopHarness();
+    }
   }
 }
 
@@ -127,7 +142,7 @@ function fromDir(dir: string): Workload {
   } catch {
     /* none */
   }
-  return { dir, files, note };
+  return { dir, files, note, live: false };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -246,12 +261,70 @@ function runPeer(files: readonly string[], args: readonly string[] = PEER_ARGS):
   });
 }
 
+interface LiveRun {
+  seconds: number;
+  rows: number;
+  /** CPU seconds of this process (user + system) over the run */
+  cpu: number;
+}
+
+/** captureLive over the replication protocol from the first file's start, until `expectRows` row changes. */
+async function runOursLive(files: readonly string[], dictionary: DictionaryView, expectRows: number): Promise<LiveRun> {
+  const m = harness().mariadb;
+  const abort = new AbortController();
+  let rows = 0;
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const first = path.basename(files[0]!);
+  for await (const tx of captureLive({ host: '127.0.0.1', port: m.port, user: m.user, password: m.password, origin: 1, ddl: true, dictionary, start: binlogPosition(first, 4), signal: abort.signal })) {
+    for (const op of tx.ops) if (op.kind === 'insert' || op.kind === 'update' || op.kind === 'delete') rows++;
+    if (rows >= expectRows) break;
+  }
+  abort.abort();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const c = process.cpuUsage(cpu0);
+  return { seconds, rows, cpu: (c.user + c.system) / 1e6 };
+}
+
+function remotePeerArgs(): string[] {
+  const m = harness().mariadb;
+  return ['--read-from-remote-server', '--host=127.0.0.1', `--port=${m.port}`, `--user=${m.user}`, ...(m.password ? [`--password=${m.password}`] : [])];
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
 // ---------------------------------------------------------------------------------------
+
+async function liveSeries(w: Workload, dict: DictionaryView, rows: number): Promise<void> {
+  const names = w.files.map((f) => path.basename(f));
+  const peerArgs = [...remotePeerArgs(), ...PEER_ARGS];
+  say('live series: warm-up');
+  const warm = await runOursLive(w.files, dict, rows);
+  if (warm.rows !== rows) throw new Error(`ROW COUNT MISMATCH (live): synctl ${warm.rows}, mariadb-binlog ${rows}`);
+  await runPeer(names, peerArgs);
+  const ours: LiveRun[] = [];
+  const peers: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const p = await runPeer(names, peerArgs);
+    peers.push(p);
+    global.gc?.();
+    const r = await runOursLive(w.files, dict, rows);
+    if (r.rows !== rows) throw new Error(`ROW COUNT MISMATCH (live): synctl ${r.rows}, mariadb-binlog ${rows}`);
+    ours.push(r);
+    say(`live round ${i + 1}: mariadb-binlog --read-from-remote-server ${p.toFixed(2)}s, synctl captureLive ${r.seconds.toFixed(2)}s (${r.cpu.toFixed(2)} CPU-s)`);
+  }
+  const sec = median(ours.map((r) => r.seconds));
+  const cpu = median(ours.map((r) => r.cpu));
+  const peerS = median(peers);
+  console.log('');
+  console.log('live (replication protocol from the running server, same files):');
+  console.log(`  synctl captureLive, dictionary: ${sec.toFixed(2)} s, ${Math.round(rows / sec).toLocaleString('en-US')} rows/s, ${cpu.toFixed(2)} CPU-s (${((cpu / rows) * 1e6).toFixed(2)} µs per row change); ratio ${(peerS / sec).toFixed(2)}x`);
+  console.log(`  mariadb-binlog --read-from-remote-server ${PEER_ARGS.join(' ')}: ${peerS.toFixed(2)} s, ${Math.round(rows / peerS).toLocaleString('en-US')} rows/s`);
+  console.log(`  runs (s): synctl ${ours.map((r) => r.seconds.toFixed(2)).join(' ')} (CPU-s ${ours.map((r) => r.cpu.toFixed(2)).join(' ')}); mariadb-binlog ${peers.map((x) => x.toFixed(2)).join(' ')}`);
+}
 
 async function main(): Promise<void> {
   const own = FROM_DIR === '';
@@ -333,7 +406,9 @@ async function main(): Promise<void> {
     console.log('verify CRC32s); vs verifying peer = the same against mariadb-binlog --verify-binlog-checksum (like for like); MB/s = binlog bytes read per second;');
     console.log('peak RSS = this node process (sampled every 25 ms), the whole process including the dictionary.');
     console.log(`runs (s): mariadb-binlog ${peerRuns.map((x) => x.toFixed(2)).join(' ')}; verifying ${verifyRuns.map((x) => x.toFixed(2)).join(' ')}; ` + sides.map((s) => `${s.name.replace('synctl captureOffline, ', '')} ${s.runs.map((r) => r.seconds.toFixed(2)).join(' ')}`).join('; '));
+    if (w.live) await liveSeries(w, withDict, rows);
   } finally {
+    if (own && LIVE) await stopHarness().catch(() => undefined);
     if (own && !KEEP) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -54,6 +54,11 @@ export class DdlDictionaryTracker {
     }
   }
 
+  /** a DDL left tables whose dictionary entry is to be read again from the source (refresh) */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Reads the new layouts of tables changed since the last call (live capture only). */
   async refresh(): Promise<void> {
     if (this.pending.length === 0 || !this.opts.store || !this.opts.source) return;

@@ -93,14 +93,17 @@ export async function* captureLive(opts: LiveCaptureOptions): AsyncGenerator<Tra
           },
           info,
         );
-        for await (const fe of stream) {
-          for (const tx of assembler.push(fe)) {
-            at = tx.position as BinlogPosition;
-            backoff = 200;
-            yield tx;
+        for await (const run of stream) {
+          for (const fe of run) {
+            for (const tx of assembler.push(fe)) {
+              at = tx.position as BinlogPosition;
+              backoff = 200;
+              yield tx;
+            }
+            if (fe.nextPos > 0) eventPos = binlogPosition(fe.file, fe.nextPos);
+            // before the next TABLE_MAP is decoded (the run decodes it when taken)
+            if (ddlTracker.hasPending) await ddlTracker.refresh();
           }
-          if (fe.nextPos > 0) eventPos = binlogPosition(fe.file, fe.nextPos);
-          await ddlTracker.refresh(); // before the next TABLE_MAP is decoded
         }
         return; // aborted
       } catch (e) {
