@@ -9,7 +9,7 @@ import type { Frame } from '../wire/frame';
 import { decodeDataFrame } from '../wire/batch';
 import { tablesEmptiedBy } from '../dialect/mysql/mysql-ddl-parse';
 import type { TableBinder } from './binder';
-import { keyValuesText, planNet, type NetStatement, type SqlStatement } from './net-change';
+import { planNet, rowKeyOf, type NetStatement, type RowKey, type SqlStatement } from './net-change';
 import { TableSeqids } from './table-seqid';
 import { parseTrxidRows } from './system-rows';
 import { createSystemTables, type ApplyTarget, type ErrorRecord, type TrxidRow } from './target';
@@ -414,9 +414,9 @@ export class Applier {
     let out: OpKeys;
     if (key.length === 0 || this.keyMismatch.has(table)) out = { table, rows: undefined };
     else {
-      const first = rowKey(key, op.kind === 'insert' ? op.after : op.before);
+      const first = rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
       // an update that keeps its key (the usual one) has one row key
-      const second = op.kind === 'update' && first !== undefined ? rowKey(key, op.after) : first;
+      const second = op.kind === 'update' && first !== undefined ? rowKeyOf(key, op.after) : first;
       out = first === undefined || second === undefined ? { table, rows: undefined } : { table, rows: first === second ? [first] : [first, second] };
     }
     this.opKeyCache.set(op, out);
@@ -966,24 +966,6 @@ interface Footprint {
   readonly rows: Map<string, Set<RowKey>>;
   /** tables changed as a whole (no usable key) */
   readonly whole: Set<string>;
-}
-
-/**
- * A row's source key inside its table's set: a one-column number, bigint or string key as
- * the value itself (no string to build and hash per change), else keyValuesText. Values
- * of one key column have one JS type, so a row always gets the same RowKey; kinds never
- * equal each other, so two rows can only share one by having the same key.
- */
-type RowKey = string | number | bigint;
-
-function rowKey(key: readonly number[], row: Row): RowKey | undefined {
-  if (key.length === 1) {
-    const v = row[key[0]!];
-    if (typeof v === 'number' || typeof v === 'bigint') return v;
-    // prefixed: never equal to the keyValuesText of another value type
-    if (typeof v === 'string') return '\u0002' + v;
-  }
-  return keyValuesText(key, row);
 }
 
 interface OpKeys {

@@ -3,7 +3,7 @@ import { pgWriter } from '../dialect/postgres/pg-sql';
 import type { Op, TableDescriptor } from '../model/change';
 import { JsonDiff, UNCHANGED } from '../model/value';
 import type { VTable } from '../verify/types';
-import { planNet } from './net-change';
+import { planNet, rowKeyOf } from './net-change';
 
 const desc: TableDescriptor = {
   schema: 's',
@@ -118,4 +118,17 @@ test('foreign keys on the target: children deleted before their parents, parents
   ]);
   // without foreign keys the tables keep the order they first appear in
   expect(plan([ins(1, 1), del(2, 2)])!.map((s) => ('sql' in s ? s.sql.slice(0, 6) : 'bulk'))).toEqual(['DELETE', 'INSERT']);
+});
+
+test('row keys: a one-column key is its value, kinds never collide, composite and unsent keys', () => {
+  expect(rowKeyOf([0], [5, 'x'])).toBe(5);
+  expect(rowKeyOf([0], [5n, 'x'])).toBe(5n);
+  const asText = rowKeyOf([0], ['5', 'x']);
+  expect(asText).not.toBe(5);
+  expect(asText).not.toBe(rowKeyOf([0, 1], ['5', 'x']));
+  expect(rowKeyOf([0, 1], [1, 'a'])).toBe(rowKeyOf([0, 1], [1, 'a']));
+  expect(rowKeyOf([0, 1], [1, 'a'])).not.toBe(rowKeyOf([0, 1], [1, 'b']));
+  expect(rowKeyOf([0], [UNCHANGED, 'x'])).toBeUndefined();
+  // a row deleted and inserted again by the same number key nets to one delete + insert
+  expect(plan([del(4, 1), ins(4, 2)]).map((s) => ('sql' in s ? s.sql.split(' ')[0] : 'bulk'))).toEqual(['DELETE', 'INSERT']);
 });

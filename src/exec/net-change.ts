@@ -51,13 +51,31 @@ interface RowState {
 
 interface TablePlan {
   readonly table: BoundTable;
-  readonly rows: Map<string, RowState>;
+  readonly rows: Map<RowKey, RowState>;
 }
 
 const NOT_NET = undefined;
 
-function keyText(t: BoundTable, r: Row): string | undefined {
-  return keyValuesText(t.key, r);
+/**
+ * A row's key inside its table's map or set: a one-column number, bigint or string key as
+ * the value itself (no string to build and hash per change), else keyValuesText. Values
+ * of one key column have one JS type for one value, so a row always gets the same RowKey;
+ * kinds never equal each other, so two rows can only share one by having the same key.
+ */
+export type RowKey = string | number | bigint;
+
+export function rowKeyOf(key: readonly number[], row: Row): RowKey | undefined {
+  if (key.length === 1) {
+    const v = row[key[0]!];
+    if (typeof v === 'number' || typeof v === 'bigint') return v;
+    // prefixed: never equal to the keyValuesText of another value type
+    if (typeof v === 'string') return '\u0002' + v;
+  }
+  return keyValuesText(key, row);
+}
+
+function keyText(t: BoundTable, r: Row): RowKey | undefined {
+  return rowKeyOf(t.key, r);
 }
 
 /** The values of a row's key columns as one string, or undefined when one was not sent. */
