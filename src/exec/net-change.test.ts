@@ -130,5 +130,5 @@ test('row keys: a one-column key is its value, kinds never collide, composite an
   expect(rowKeyOf([0, 1], [1, 'a'])).not.toBe(rowKeyOf([0, 1], [1, 'b']));
   expect(rowKeyOf([0], [UNCHANGED, 'x'])).toBeUndefined();
   // a row deleted and inserted again by the same number key nets to one delete + insert
-  expect(plan([del(4, 1), ins(4, 2)]).map((s) => ('sql' in s ? s.sql.split(' ')[0] : 'bulk'))).toEqual(['DELETE', 'INSERT']);
+  expect(plan([del(4, 1), ins(4, 2)])!.map((s) => ('sql' in s ? s.sql.split(' ')[0] : 'bulk'))).toEqual(['DELETE', 'INSERT']);
 });
