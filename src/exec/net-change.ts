@@ -79,7 +79,7 @@ function keyText(t: BoundTable, r: Row): RowKey | undefined {
 }
 
 /** The values of a row's key columns as one string, or undefined when one was not sent. */
-export function keyValuesText(key: readonly number[], r: Row): string | undefined {
+function keyValuesText(key: readonly number[], r: Row): string | undefined {
   let s = '';
   for (const i of key) {
     const v = r[i];
