@@ -450,6 +450,7 @@ async function catchUpExec(p: Pipeline, round: number, endGtid: number, txs: num
   const engine = p.engine as 'pg' | 'mariadb';
   const before = await execAt(engine, p.siteid);
   const stmts0 = engine === 'mariadb' ? await writeStatements() : undefined;
+  const cpu0 = cpuByProcess();
   const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(PROFILE), `${p.name}-r${round}`)}`] : [];
   const start = process.hrtime.bigint();
   const proc = startChild(['exec', '-c', p.config], nodeArgs);
@@ -471,6 +472,7 @@ async function catchUpExec(p: Pipeline, round: number, endGtid: number, txs: num
   const end = process.hrtime.bigint();
   const seconds = Number(end - start) / 1e9;
   const applySeconds = Number(end - (ready ?? start)) / 1e9;
+  const cpu1 = cpuByProcess();
   const code = await proc.kill('SIGTERM');
   if (code !== 0) throw new Error(`exec ${p.name} exited ${code} after SIGTERM:\n${proc.stderr.slice(-4000)}`);
   const bad = proc.stderr.split('\n').filter((l) => / (ERROR|WARN) /.test(l));
@@ -483,6 +485,8 @@ async function catchUpExec(p: Pipeline, round: number, endGtid: number, txs: num
         `${fmtInt(n / seconds)} statements/s); binlog cache spilled to disk ${st.cacheDisk - stmts0.cacheDisk} times`,
     );
   }
+  const server = engine === 'pg' ? 'postgres (all processes)' : MARIADB_TARGET === 'own' ? 'mariadbd 3' : 'mariadbd 1';
+  say(`exec ${p.name}: CPU seconds during the catch-up: ${cpuSplit(cpu0, cpu1, [`synctl exec ${path.basename(path.dirname(p.config))}`, server])} (of ${seconds.toFixed(2)} s)`);
   if (at.count - before.count !== txs) throw new Error(`exec ${p.name}: applied ${at.count - before.count} transactions, the range has ${txs}`);
   return { applier: p.engine === 'pg' ? 'synctl exec → PostgreSQL' : 'synctl exec → MariaDB', round, seconds, applySeconds, rows, txs };
 }
@@ -502,10 +506,12 @@ async function writeStatements(): Promise<{ statements: number; cacheDisk: numbe
 }
 
 async function catchUpReplica(round: number, end: BinlogPos, txs: number, rows: number): Promise<Timing> {
+  const cpu0 = cpuByProcess();
   const start = process.hrtime.bigint();
   await rc.query('START SLAVE SQL_THREAD');
   const [[r]] = await rc.query<RowDataPacket[]>('SELECT MASTER_POS_WAIT(?, ?, 900) AS r', [end.file, end.pos]);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  say(`replica: CPU seconds during the catch-up: ${cpuSplit(cpu0, cpuByProcess(), ['mariadbd 2'])} (of ${seconds.toFixed(2)} s)`);
   await rc.query('STOP SLAVE SQL_THREAD');
   if (r!.r === null || Number(r!.r) < 0) throw new Error(`replica: MASTER_POS_WAIT returned ${String(r!.r)}`);
   await replicaStatus();
@@ -702,7 +708,7 @@ async function lagPhase(which: readonly LagReader[]): Promise<LagResult> {
   return { series: all, sysbench: { transactions: run.transactions, tps: run.tps }, heartbeats: sourceCommit.length, sourceCommit };
 }
 
-/** CPU seconds used so far by each kind of process on the machine (/proc), for --lag-debug */
+/** CPU seconds used so far by each kind of process on the machine (/proc): catch-up splits, --lag-debug */
 function cpuByProcess(): Map<string, number> {
   const tick = 100; // USER_HZ on Linux
   const out = new Map<string, number>();
@@ -733,6 +739,11 @@ function cpuByProcess(): Map<string, number> {
   const all = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   out.set('(machine, busy)', (all[0]! + all[1]! + all[2]! + all[5]! + all[6]!) / tick);
   return out;
+}
+
+/** CPU seconds each of `kinds` (cpuByProcess names) and the machine used between two samples */
+function cpuSplit(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>, kinds: readonly string[]): string {
+  return [...kinds, '(machine, busy)'].map((k) => `${k} ${((b.get(k) ?? 0) - (a.get(k) ?? 0)).toFixed(2)}`).join(', ');
 }
 
 function pct(xs: readonly number[], p: number): number {

@@ -66,7 +66,13 @@ export class SqlWriter {
   }
 
   private tuple(idx: readonly number[], r: Row, t: BoundTable): string {
-    return '(' + idx.map((i) => this.value(r[i]!, t.columns[i]!)).join(', ') + ')';
+    // built in place: one per row of every multi-row INSERT (exec's hot path)
+    let s = '(';
+    for (let n = 0; n < idx.length; n++) {
+      const i = idx[n]!;
+      s += (n === 0 ? '' : ', ') + this.value(r[i]!, t.columns[i]!);
+    }
+    return s + ')';
   }
 
   /**

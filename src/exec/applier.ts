@@ -142,7 +142,7 @@ export class Applier {
   private readonly laneWaiters: ((l: Lane) => void)[] = [];
   /** source tables whose target key is not the source key: their groups depend on each other whole */
   private readonly keyMismatch = new Set<string>();
-  private readonly opKeyCache = new WeakMap<Op, OpKeys>();
+  private lastParsed: { text: string; at: Position } | undefined;
 
   /**
    * `lanes`: one target connection (and its binder) per exec_thr worker. Lane 0 holds the
@@ -307,10 +307,16 @@ export class Applier {
   private applied(origin: number, p: Position, isBegin: boolean): boolean {
     const c = this.checkpoints.get(origin);
     if (!c || !c.position) return false;
-    const at = parsePosition(c.position);
+    const at = this.parsedCheckpoint(c.position);
     if (at.kind !== p.kind) return false;
     const cmp = comparePositions(p, at);
     return isBegin ? cmp < 0 : cmp <= 0;
+  }
+
+  /** The checkpoint's position parsed (asked per transaction; it changes once per group). */
+  private parsedCheckpoint(text: string): Position {
+    if (this.lastParsed?.text !== text) this.lastParsed = { text, at: parsePosition(text) };
+    return this.lastParsed.at;
   }
 
   private async take(u: Unit): Promise<void> {
@@ -387,51 +393,52 @@ export class Applier {
   /** The rows a group changes, as dependency keys (source table and key values). */
   private footprint(group: readonly Unit[]): Footprint {
     const f: Footprint = { rows: new Map(), whole: new Set() };
+    // a transaction's ops come in runs of one table: its entry is looked up once per run
+    let table: TableDescriptor | undefined;
+    let text = '';
+    let key: readonly number[] = [];
+    let rows = new Set<RowKey>();
     for (const u of group) {
       for (const op of u.tx.ops) {
-        const k = this.opKeys(op);
-        if (!k) continue;
-        let rows = f.rows.get(k.table);
-        if (rows === undefined) f.rows.set(k.table, (rows = new Set()));
-        if (k.rows === undefined) f.whole.add(k.table);
-        else for (const r of k.rows) rows.add(r);
+        if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
+        if (op.table !== table) {
+          table = op.table;
+          text = tableKeyText(table);
+          key = this.trackedKey(table, text);
+          const known = f.rows.get(text);
+          if (known === undefined) f.rows.set(text, (rows = new Set()));
+          else rows = known;
+        }
+        const first = key.length === 0 ? undefined : rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
+        // an update that changes its key changes two rows
+        const second = op.kind === 'update' && first !== undefined ? rowKeyOf(key, op.after) : first;
+        if (first === undefined || second === undefined) f.whole.add(text);
+        else {
+          rows.add(first);
+          if (second !== first) rows.add(second);
+        }
       }
     }
     return f;
   }
 
-  /**
-   * An op's table and row keys (rows undefined: the table as a whole); undefined for DDL
-   * and TRUNCATE. Kept per op: a group's footprint and its contention check both ask, and
-   * building the key texts was a tenth of exec's CPU (bench/apply --profile).
-   */
-  private opKeys(op: Op): OpKeys | undefined {
-    if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') return undefined;
-    const cached = this.opKeyCache.get(op);
-    if (cached !== undefined) return cached;
-    const table = tableKeyText(op.table);
-    const key = sourceKey(op.table);
-    let out: OpKeys;
-    if (key.length === 0 || this.keyMismatch.has(table)) out = { table, rows: undefined };
-    else {
-      const first = rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
-      // an update that keeps its key (the usual one) has one row key
-      const second = op.kind === 'update' && first !== undefined ? rowKeyOf(key, op.after) : first;
-      out = first === undefined || second === undefined ? { table, rows: undefined } : { table, rows: first === second ? [first] : [first, second] };
-    }
-    this.opKeyCache.set(op, out);
-    return out;
+  /** The source key columns a table's rows are tracked by; empty: the table counts as a whole. */
+  private trackedKey(t: TableDescriptor, text: string): readonly number[] {
+    return this.keyMismatch.has(text) ? NO_KEY : sourceKey(t);
   }
 
   /** The op changes a row (or a whole table) that one of `footprints` changes. */
   private touchesAny(op: Op, footprints: readonly Footprint[]): boolean {
-    const k = this.opKeys(op);
-    if (!k) return false;
+    if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') return false;
+    const text = tableKeyText(op.table);
+    const key = this.trackedKey(op.table, text);
+    const first = key.length === 0 ? undefined : rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
+    const second = op.kind === 'update' && first !== undefined ? rowKeyOf(key, op.after) : first;
     for (const f of footprints) {
-      const rows = f.rows.get(k.table);
+      const rows = f.rows.get(text);
       if (rows === undefined) continue;
-      if (k.rows === undefined || f.whole.has(k.table)) return true;
-      for (const r of k.rows) if (rows.has(r)) return true;
+      if (first === undefined || second === undefined || f.whole.has(text)) return true;
+      if (rows.has(first) || rows.has(second)) return true;
     }
     return false;
   }
@@ -593,35 +600,42 @@ export class Applier {
     return out;
   }
 
-  /** Checkpoint rows after `units` (in order) are applied. */
   /**
    * Checkpoint rows after `units` (in order) are applied. `whole`: the units are a whole
    * group and these are the frames taken into it, all done now; else each unit's own
    * doneSeq counts.
    */
   private advance(units: readonly Unit[], whole?: ReadonlyMap<number, bigint>): TrxidRow[] {
-    const rows = new Map<number, TrxidRow>();
+    // per origin its last unit, its highest doneSeq and how many units it has
+    const last = new Map<number, { u: Unit; seq: bigint; n: bigint }>();
     for (const u of units) {
-      const prev = rows.get(u.origin) ?? this.checkpoints.get(u.origin);
-      const seq = prev?.seq ?? 0n;
-      rows.set(u.origin, {
-        siteid: u.origin,
+      const l = last.get(u.origin);
+      if (l === undefined) last.set(u.origin, { u, seq: u.doneSeq, n: 1n });
+      else {
+        l.u = u;
+        if (u.doneSeq > l.seq) l.seq = u.doneSeq;
+        l.n++;
+      }
+    }
+    const rows: TrxidRow[] = [];
+    for (const [origin, { u, seq: unitsSeq, n }] of last) {
+      const prev = this.checkpoints.get(origin);
+      let seq = prev?.seq ?? 0n;
+      // frames are acknowledged by seq only once their transactions are all applied
+      if (unitsSeq > seq) seq = unitsSeq;
+      const wholeSeq = whole?.get(origin);
+      if (wholeSeq !== undefined && wholeSeq > seq) seq = wholeSeq;
+      rows.push({
+        siteid: origin,
         worker: this.worker,
-        // frames are acknowledged by seq only once their transactions are all applied
-        seq: u.doneSeq > seq ? u.doneSeq : seq,
+        seq,
         position: formatPosition(u.tx.position),
         xid: u.tx.xid,
         commitTimeUs: u.tx.commitTimeUs,
-        trxCount: (prev?.trxCount ?? 0n) + 1n,
+        trxCount: (prev?.trxCount ?? 0n) + n,
       });
     }
-    if (whole) {
-      for (const [origin, r] of rows) {
-        const seq = whole.get(origin);
-        if (seq !== undefined && seq > r.seq) rows.set(origin, { ...r, seq });
-      }
-    }
-    return [...rows.values()];
+    return rows;
   }
 
   private commitDone(units: readonly Unit[], rows: readonly TrxidRow[]): void {
@@ -968,10 +982,6 @@ interface Footprint {
   readonly whole: Set<string>;
 }
 
-interface OpKeys {
-  readonly table: string;
-  readonly rows: readonly RowKey[] | undefined;
-}
 
 interface InFlight {
   readonly footprint: Footprint;
@@ -1012,6 +1022,7 @@ function overlaps(a: Footprint, b: Footprint): boolean {
 }
 
 const keysOf = new WeakMap<TableDescriptor, number[]>();
+const NO_KEY: readonly number[] = [];
 const tableKeys = new WeakMap<TableDescriptor, string>();
 
 /** schema NUL table (cached per descriptor) */

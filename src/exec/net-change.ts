@@ -100,6 +100,18 @@ function sameKey(t: BoundTable, a: Row, b: Row): boolean {
   return keyText(t, a) === keyText(t, b);
 }
 
+/** Which columns an update sets ('' when all of them: the usual full row image, no string built). */
+function setSignature(t: BoundTable, after: Row): string {
+  let all = true;
+  for (let i = 0; i < after.length; i++) {
+    if (after[i] === UNCHANGED || t.columns[i] === undefined) {
+      all = false;
+      break;
+    }
+  }
+  return all ? '' : after.map((v, i) => (v === UNCHANGED || t.columns[i] === undefined ? '-' : '+')).join('');
+}
+
 function complete(r: Row): boolean {
   return !r.some((v) => v === UNCHANGED || v instanceof JsonDiff);
 }
@@ -191,7 +203,7 @@ export function planNet(
     // rows that set the same columns go in one statement
     const bySet = new Map<string, { before: Row; after: Row }[]>();
     for (const u of updates) {
-      const sig = u.after.map((v, i) => (v === UNCHANGED || t.columns[i] === undefined ? '-' : '+')).join('');
+      const sig = setSignature(t, u.after);
       let list = bySet.get(sig);
       if (!list) bySet.set(sig, (list = []));
       list.push(u);

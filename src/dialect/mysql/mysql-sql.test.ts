@@ -16,6 +16,8 @@ const t: TableDescriptor = {
 
 test('literals are exact and safe', () => {
   expect(literal("it's a \\ test")).toBe("'it''s a \\\\ test'");
+  expect(literal('nul\0 in it')).toBe("'nul\\0 in it'");
+  expect(literal('plain')).toBe("'plain'");
   expect(literal(18446744073709551615n)).toBe('18446744073709551615');
   expect(literal(0.1)).toBe('0.1');
   expect(literal(Buffer.from([0, 255]))).toBe("X'00ff'");

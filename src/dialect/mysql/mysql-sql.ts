@@ -24,10 +24,15 @@ export function qualifiedName(t: TableDescriptor): string {
   return `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 }
 
+const NEEDS_ESCAPE = /[\\'\0]/;
+
 /** A MySQL string literal that is safe whatever sql_mode says about backslashes. */
 function quoteString(s: string): string {
+  // most values hold none of the three: one scan instead of three replaces (exec's hot path)
+  if (!NEEDS_ESCAPE.test(s)) return "'" + s + "'";
   return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\0/g, '\\0') + "'";
 }
+
 
 export function literal(v: Value, _col?: ColumnDescriptor): string {
   if (v === null) return 'NULL';
