@@ -33,7 +33,6 @@ function quoteString(s: string): string {
   return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\0/g, '\\0') + "'";
 }
 
-
 export function literal(v: Value, _col?: ColumnDescriptor): string {
   if (v === null) return 'NULL';
   if (v === UNCHANGED) throw new Error('literal() of an UNCHANGED value'); // callers skip those columns
