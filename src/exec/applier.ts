@@ -398,6 +398,7 @@ export class Applier {
     let text = '';
     let key: readonly number[] = [];
     let rows = new Set<RowKey>();
+    const keys: [RowKey, RowKey] = [0, 0];
     for (const u of group) {
       for (const op of u.tx.ops) {
         if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') continue;
@@ -409,13 +410,10 @@ export class Applier {
           if (known === undefined) f.rows.set(text, (rows = new Set()));
           else rows = known;
         }
-        const first = key.length === 0 ? undefined : rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
-        // an update that changes its key changes two rows
-        const second = op.kind === 'update' && first !== undefined ? rowKeyOf(key, op.after) : first;
-        if (first === undefined || second === undefined) f.whole.add(text);
+        if (!changedKeys(op, key, keys)) f.whole.add(text);
         else {
-          rows.add(first);
-          if (second !== first) rows.add(second);
+          rows.add(keys[0]);
+          if (keys[1] !== keys[0]) rows.add(keys[1]);
         }
       }
     }
@@ -432,13 +430,13 @@ export class Applier {
     if (op.kind !== 'insert' && op.kind !== 'update' && op.kind !== 'delete') return false;
     const text = tableKeyText(op.table);
     const key = this.trackedKey(op.table, text);
-    const first = key.length === 0 ? undefined : rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
-    const second = op.kind === 'update' && first !== undefined ? rowKeyOf(key, op.after) : first;
+    const keys: [RowKey, RowKey] = [0, 0];
+    const named = changedKeys(op, key, keys);
     for (const f of footprints) {
       const rows = f.rows.get(text);
       if (rows === undefined) continue;
-      if (first === undefined || second === undefined || f.whole.has(text)) return true;
-      if (rows.has(first) || rows.has(second)) return true;
+      if (!named || f.whole.has(text)) return true;
+      if (rows.has(keys[0]) || rows.has(keys[1])) return true;
     }
     return false;
   }
@@ -1019,6 +1017,23 @@ function overlaps(a: Footprint, b: Footprint): boolean {
     for (const k of small) if (big.has(k)) return true;
   }
   return false;
+}
+
+/**
+ * The keys of the rows `op` changes into `out`: its row, and for an update that changes
+ * its key the new one (else the same again). False when a row cannot be named (no
+ * tracked key, or the key was not sent): its table then counts as a whole. One place for
+ * a group's footprint and the contention check, which must agree.
+ */
+function changedKeys(op: Op & { kind: 'insert' | 'update' | 'delete' }, key: readonly number[], out: [RowKey, RowKey]): boolean {
+  if (key.length === 0) return false;
+  const first = rowKeyOf(key, op.kind === 'insert' ? op.after : op.before);
+  if (first === undefined) return false;
+  const second = op.kind === 'update' ? rowKeyOf(key, op.after) : first;
+  if (second === undefined) return false;
+  out[0] = first;
+  out[1] = second;
+  return true;
 }
 
 const keysOf = new WeakMap<TableDescriptor, number[]>();
