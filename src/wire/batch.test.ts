@@ -339,7 +339,7 @@ describe('BufferWriter / BufferReader', () => {
         else if (k === 1) w.u32be((v = g.int(0, 2 ** 32 - 1)) as number);
         else if (k === 2) w.u32le((v = g.int(0, 2 ** 32 - 1)) as number);
         else if (k === 3) w.varuint((v = g.pick([0, 127, 128, 16383, 16384, 2 ** 31, 2 ** 53 - 1, g.int(0, 2 ** 40)])) as number);
-        else if (k === 4) w.lenString((v = g.string(g.pick([10, 42, 43, 127, 128, 1024, 1025, 3000]))) as string);
+        else if (k === 4) w.lenString((v = g.string(g.pick([10, 16, 17, 42, 43, 127, 128, 1024, 1025, 3000]))) as string);
         else if (k === 5) w.lenBytes((v = g.bytes(g.int(0, 40))) as Buffer);
         else if (k === 6) w.f64le((v = g.bytes(8).readDoubleLE(0)) as number);
         else w.i64le((v = g.bigintBits(64) - (1n << 63n)) as bigint);
@@ -353,6 +353,32 @@ describe('BufferWriter / BufferReader', () => {
       }
       r.expectEnd();
     }
+  });
+
+  it('lenString: byte lengths whose varint is longer than the string length would need', () => {
+    // the writer sizes the length slot from the UTF-16 length and moves the bytes when the
+    // UTF-8 length needs more varint bytes: 127 / 128 and 16383 / 16384 bytes are the edges
+    const cases = [
+      'a'.repeat(127),
+      'a'.repeat(128),
+      'é'.repeat(63) + 'a', // 64 units, 127 bytes
+      'é'.repeat(64), // 64 units, 128 bytes: slot 1, length 2
+      '中'.repeat(43), // 43 units, 129 bytes
+      '😀'.repeat(32), // 64 units, 128 bytes
+      'x'.repeat(16),
+      'é'.repeat(16), // tiny path, 32 bytes
+      'é'.repeat(17),
+      '中'.repeat(5461) + 'a', // 5,462 units, 16,384 bytes: slot 2, length 3
+      '\ud800'.repeat(50), // lone surrogates: 3 bytes each (U+FFFD), as Buffer.byteLength counts
+    ];
+    const w = new BufferWriter(16);
+    for (const c of cases) w.u8(0xaa).lenString(c);
+    const r = new BufferReader(w.finish(), { what: 'test' });
+    for (const c of cases) {
+      expect(r.u8()).toBe(0xaa);
+      expect(r.lenString()).toBe(Buffer.from(c, 'utf8').toString('utf8'));
+    }
+    r.expectEnd();
   });
 
   it('reader errors are WIRE_DECODE naming what, the problem and the absolute offset', () => {

@@ -7,6 +7,19 @@
  * Varints are unsigned LEB128 for safe integers (0 .. 2^53-1): 7 bits per byte, low
  * group first, high bit set on every byte but the last.
  */
+/** Strings up to this many UTF-16 units are written with room for 3 bytes per unit. */
+const MAX_GUESSED_STRING = 1 << 20;
+
+/** Bytes of the unsigned LEB128 varint of a safe non-negative integer. */
+function varuintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
+}
+
 export class BufferWriter {
   private buf: Buffer;
   private pos = 0;
@@ -159,9 +172,10 @@ export class BufferWriter {
   /** varint UTF-8 byte length + UTF-8 bytes */
   lenString(s: string): this {
     const n = s.length;
-    // Short strings: UTF-8 length is at most 3 bytes per UTF-16 unit, so 42 units fit a
-    // 1-byte length. Write ASCII inline (cheaper than a call into C++ for tiny strings).
-    if (n <= 42) {
+    // Tiny strings: copying ASCII in JS beats a call into C++ below about 16 units
+    // (measured: 16 ns against 50 for 8 units, 2.5 ns per unit in JS against 0.1).
+    // At most 48 UTF-8 bytes, so the length is one byte.
+    if (n <= 16) {
       this.ensure(1 + n * 3);
       const buf = this.buf;
       const lenAt = this.pos;
@@ -177,25 +191,20 @@ export class BufferWriter {
       this.pos = pos;
       return this;
     }
-    if (n <= 1024) {
-      // Mostly-ASCII column text (CHAR/VARCHAR): assume ASCII, so the byte length is n and
-      // its varint size is known; copy in JS and fall back at the first non-ASCII unit.
-      const prefix = n < 0x80 ? 1 : 2;
-      this.ensure(8 + n); // room for varuint() below too, so it cannot move the buffer
-      const buf = this.buf;
-      const start = this.pos + prefix;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[start + i] = c;
-      }
-      if (i === n) {
-        this.varuint(n);
-        this.pos = start + n;
-        return this;
-      }
+    if (n <= MAX_GUESSED_STRING) {
+      // One call into C++: write the UTF-8 after a length slot sized for n bytes (the byte
+      // length is n .. 3n); when the length needs a longer varint, move the bytes up.
+      this.ensure(8 + 3 * n);
+      const slot = varuintSize(n);
+      const start = this.pos + slot;
+      const len = this.buf.write(s, start, 'utf8');
+      const need = varuintSize(len);
+      if (need !== slot) this.buf.copyWithin(this.pos + need, start, start + len);
+      this.varuint(len);
+      this.pos += len;
+      return this;
     }
+    // huge strings: the exact length first, rather than room for three times it
     const len = Buffer.byteLength(s, 'utf8');
     this.varuint(len);
     this.ensure(len);
