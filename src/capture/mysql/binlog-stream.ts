@@ -5,6 +5,7 @@ import { logger } from '../../log';
 import type { BinlogDecoder } from './decoder';
 import type { BinlogFileEvent } from './file-reader';
 import { binlogDumpGtidCommand } from './gtid-binary';
+import { GATHER_MS, gatherTrickle, type TrickleSocket } from './trickle';
 
 const log = logger('binlog-dump');
 
@@ -97,6 +98,8 @@ export interface BinlogStreamOptions {
   readonly heartbeatSec?: number;
   /** ends the stream (cleanly) when aborted */
   readonly signal?: AbortSignal;
+  /** how long the socket rests after a trickle of events (default GATHER_MS; 0 = never) */
+  readonly gatherMs?: number;
 }
 
 /** Facts about the source the dump needs, read over an ordinary connection. */
@@ -107,6 +110,8 @@ export interface SourceInfo {
   readonly file: string;
   readonly pos: number;
   readonly gtid: string;
+  /** the source's clock minus ours, in seconds (±1: binlog timestamps are whole seconds) */
+  readonly clockAheadSec: number;
 }
 
 function q<T>(conn: mysql.Connection, sql: string): Promise<T[]> {
@@ -126,7 +131,11 @@ function connect(o: Pick<BinlogStreamOptions, 'host' | 'port' | 'user' | 'passwo
 export async function readSourceInfo(o: Pick<BinlogStreamOptions, 'host' | 'port' | 'user' | 'password'>): Promise<SourceInfo> {
   const conn = await connect(o);
   try {
-    const [v] = await q<{ version: string; cs: string; fmt: string }>(conn, 'SELECT @@version AS version, @@global.binlog_checksum AS cs, @@global.binlog_format AS fmt');
+    const [v] = await q<{ version: string; cs: string; fmt: string; now: string | number }>(
+      conn,
+      'SELECT @@version AS version, @@global.binlog_checksum AS cs, @@global.binlog_format AS fmt, UNIX_TIMESTAMP() AS now',
+    );
+    const clockAheadSec = Number(v!.now) - Math.floor(Date.now() / 1000);
     if (String(v!.fmt).toUpperCase() !== 'ROW') {
       throw new SynctlError('STATE', `source ${o.host}:${o.port} has binlog_format=${v!.fmt}: capture needs ROW (SET GLOBAL binlog_format=ROW)`);
     }
@@ -145,6 +154,7 @@ export async function readSourceInfo(o: Pick<BinlogStreamOptions, 'host' | 'port
       file: status[0].File,
       pos: Number(status[0].Position),
       gtid: String(g?.g ?? ''),
+      clockAheadSec,
     };
   } finally {
     conn.destroy();
@@ -207,14 +217,17 @@ export async function* streamBinlog(o: BinlogStreamOptions, info: SourceInfo): A
   let queue: (Buffer | Error | null)[] = [];
   let wake: (() => void) | undefined;
   let paused = false;
-  const stream = (conn as unknown as { stream: { pause(): void; resume(): void; destroy(): void } }).stream;
+  const stream = (conn as unknown as { stream: TrickleSocket & { destroy(): void } }).stream;
+  /** source time (s) of the newest event read; heartbeats carry none */
+  let newestEventSec = 0;
+  const gather = gatherTrickle(stream, o.gatherMs ?? GATHER_MS, () => Date.now() / 1000 + info.clockAheadSec - newestEventSec);
   // counted, not timed: a clock read per packet was measurable at tens of thousands a second
   let packets = 0;
   const push = (item: Buffer | Error | null) => {
     queue.push(item);
     if (queue.length > 10_000 && !paused) {
       paused = true;
-      stream.pause();
+      gather.hold();
     }
     wake?.();
   };
@@ -226,6 +239,8 @@ export async function* streamBinlog(o: BinlogStreamOptions, info: SourceInfo): A
     // OK byte, then one whole event (mysql2 joins packets over 16 MiB). Copied, so a
     // decoded value that keeps a view of its event does not keep the socket's read alive
     packets++;
+    const ts = p.buffer.readUInt32LE(p.start + 5); // the event header, after the OK byte
+    if (ts !== 0) newestEventSec = ts;
     const ev = Buffer.allocUnsafe(p.end - p.start - 5);
     p.buffer.copy(ev, 0, p.start + 5, p.end);
     push(ev);
@@ -289,12 +304,13 @@ export async function* streamBinlog(o: BinlogStreamOptions, info: SourceInfo): A
       queue = [];
       if (paused) {
         paused = false;
-        stream.resume();
+        gather.resume();
       }
       yield decodeRun(items);
     }
   } finally {
     clearInterval(watchdog);
+    gather.stop();
     // mysql2's destroy() only half-closes; a server in binlog dump would keep the socket open
     stream.destroy();
     conn.destroy();
