@@ -547,7 +547,7 @@ async function dumpHeartbeats(seen: (seq: number) => void, signal: AbortSignal, 
   const info = await readSourceInfo(conn);
   const decoder = new BinlogDecoder({ decodeValue: readColumnValue, verifyChecksum: false, skipRowsOf: (map) => map.table !== 'heartbeat' || map.schema !== SRC });
   try {
-    for await (const run of streamBinlog({ ...conn, serverId: 4242, decoder, file: info.file, pos: info.pos, heartbeatSec: 1, signal }, info)) {
+    for await (const run of streamBinlog({ ...conn, serverId: 4242, decoder, file: info.file, pos: info.pos, heartbeatSec: 1, signal, gatherMs: 0 }, info)) {
       for (const fe of run) {
         const ev = fe.event;
         if (ev.kind === 'xid') commit?.();
