@@ -31,3 +31,23 @@ test('a checkpoint keeps the positions of frames sent after it: a next hop may r
   await again.commit({ seq: 6n, position: 'binlog:b.1:600' });
   expect(fs.existsSync(path.join(dir, 'sent.log'))).toBe(false);
 });
+
+test('a frame recorded while a checkpoint is written is kept; stale entries are trimmed once a thousand pile up', async () => {
+  const s = new CaptureState(dir);
+  await s.load();
+  for (let i = 1n; i <= 1_200n; i++) await s.willSend(i, `binlog:b.1:${i}`);
+  // capture checkpoints without waiting: the next frame's record may come meanwhile
+  const committing = s.commit({ seq: 1_150n, position: 'binlog:b.1:1150' });
+  const recording = s.willSend(1_201n, 'binlog:b.1:1201');
+  await Promise.all([committing, recording]);
+  await s.close();
+
+  const lines = fs.readFileSync(path.join(dir, 'sent.log'), 'utf8').trim().split('\n');
+  expect(lines[0]).toBe('1151 binlog:b.1:1151');
+  expect(lines).toHaveLength(51);
+  const again = new CaptureState(dir);
+  expect(await again.load()).toEqual({ seq: 1_150n, position: 'binlog:b.1:1150' });
+  expect(await again.positionOf(1_201n)).toBe('binlog:b.1:1201');
+  expect(await again.positionOf(1_151n)).toBe('binlog:b.1:1151');
+  expect(await again.positionOf(1_150n)).toBeUndefined();
+});

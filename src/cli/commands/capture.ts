@@ -179,6 +179,8 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
   /** a send or checkpoint slower than this is logged (--debug) */
   const SLOW_MS = 200;
   let lastCheckpoint = Date.now();
+  let checkpointing: Promise<void> | undefined;
+  let checkpointFailure: { error: unknown } | undefined;
   let partsOut = false;
   try {
     for (;;) {
@@ -205,13 +207,23 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
           }
         }
       }
-      if (state && acked.position && Date.now() - lastCheckpoint > ckptIntervalSec * 1000) {
-        const t0 = Date.now();
-        await state.commit(acked);
-        if (Date.now() - t0 > SLOW_MS) log.debug(`checkpoint took ${Date.now() - t0} ms`);
-        lastCheckpoint = Date.now();
+      if (checkpointFailure) throw checkpointFailure.error;
+      if (state && acked.position && !checkpointing && Date.now() - lastCheckpoint > ckptIntervalSec * 1000) {
+        // written while capture goes on reading and sending: its fsyncs took 200+ ms on a busy machine
+        const t0 = (lastCheckpoint = Date.now());
+        checkpointing = state
+          .commit(acked)
+          .then(
+            () => {
+              if (Date.now() - t0 > SLOW_MS) log.debug(`checkpoint took ${Date.now() - t0} ms`);
+            },
+            (error: unknown) => void (checkpointFailure = { error }),
+          )
+          .finally(() => (checkpointing = undefined));
       }
     }
+    await checkpointing;
+    if (checkpointFailure) throw checkpointFailure.error;
     await sendFrame(batcher.flush());
     // wait for the next hop to take what was sent, but not forever: a stop must stop even
     // when the next hop is down (what it has not acknowledged is sent again after a restart)
@@ -224,6 +236,7 @@ export async function captureCommand(opts: CaptureCliOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     abort.abort();
     await link?.close();
+    await checkpointing; // never rejects: a failure is kept in checkpointFailure
     await state?.close();
   }
   log.info(`captured ${count} transactions${lastSent.position ? `; now at ${lastSent.position}` : ''}`);
